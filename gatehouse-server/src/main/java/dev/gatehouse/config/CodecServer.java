@@ -1,0 +1,37 @@
+package dev.gatehouse.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The codec server the Temporal Web UI and CLI call to decode payloads.
+ *
+ * @param address {@code host:port} to listen on; {@code null} disables the codec server
+ * @param tls the server certificate, in Temporal's {@code ServerTLS} shape
+ * @param allowedOrigins CORS origins allowed to call (exact match, e.g. {@code http://localhost:8233})
+ * @param allowCredentials whether CORS responses allow credentials
+ * @param maxBodyBytes largest request body accepted
+ * @param keyringFile the keyring used for namespaces without their own
+ * @param namespaceKeyrings a keyring file per namespace
+ */
+public record CodecServer(
+    String address,
+    ServerTls tls,
+    List<String> allowedOrigins,
+    boolean allowCredentials,
+    Long maxBodyBytes,
+    String keyringFile,
+    Map<String, String> namespaceKeyrings) {
+  public static final CodecServer DISABLED = new CodecServer(null, null, null, false, null, null, null);
+
+  public CodecServer {
+    tls = tls == null ? ServerTls.EMPTY : tls;
+    allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+    maxBodyBytes = maxBodyBytes == null ? 4L * 1024 * 1024 : maxBodyBytes;
+    namespaceKeyrings = namespaceKeyrings == null ? Map.of() : Map.copyOf(namespaceKeyrings);
+  }
+
+  public boolean enabled() {
+    return address != null && !address.isBlank();
+  }
+}

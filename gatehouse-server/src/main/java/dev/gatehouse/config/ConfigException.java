@@ -1,0 +1,32 @@
+package dev.gatehouse.config;
+
+/**
+ * An invalid configuration. The message is one line that names the file, the key and the fix, e.g.
+ * {@code config/base.yaml: global.tls.frontend.server.certFile: file not found: /etc/x.pem (fix the path or use certData)}.
+ */
+public final class ConfigException extends RuntimeException {
+  private final String source;
+  private final String key;
+
+  public ConfigException(String source, String key, String problem) {
+    super((source == null ? "<config>" : source) + ": " + key + ": " + problem);
+    this.source = source;
+    this.key = key;
+  }
+
+  public ConfigException(String source, String key, String problem, Throwable cause) {
+    super((source == null ? "<config>" : source) + ": " + key + ": " + problem, cause);
+    this.source = source;
+    this.key = key;
+  }
+
+  /** The file the bad key came from, or {@code null} for a config built in code. */
+  public String source() {
+    return source;
+  }
+
+  /** The dotted key path, e.g. {@code global.tls.frontend.server.certFile}. */
+  public String key() {
+    return key;
+  }
+}

@@ -1,0 +1,17 @@
+package dev.gatehouse.config;
+
+/**
+ * The whole static configuration of a Gatehouse instance, immutable once loaded.
+ *
+ * <p>Key names follow Temporal's server configuration where Temporal has one ({@code global.tls},
+ * {@code global.authorization}), so an operator can copy those sections across unchanged. Gatehouse's own
+ * sections ({@code listen}, {@code upstream}, {@code codecServer}) sit beside {@code global}.
+ */
+public record GatehouseConfig(Global global, Listen listen, Upstream upstream, CodecServer codecServer) {
+  public GatehouseConfig {
+    global = global == null ? Global.DEFAULT : global;
+    listen = listen == null ? Listen.DEFAULT : listen;
+    upstream = upstream == null ? Upstream.DEFAULT : upstream;
+    codecServer = codecServer == null ? CodecServer.DISABLED : codecServer;
+  }
+}
