@@ -1,0 +1,250 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.tls.PeerCertificate;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC data plane: serves every WorkflowService, OperatorService and Health method, runs each call through
+ * the {@link CallGate} pipeline and forwards admitted calls to the upstream Temporal frontend as opaque bytes over
+ * one multiplexed HTTP/2 connection.
+ */
+public final class DataPlane implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
+
+  /** The Temporal SDK sends messages up to 128 MB; so must we, both ways. */
+  public static final int MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
+  /** The SDK pings every 30 s; Temporal's frontend permits pings every 10 s. */
+  static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(10);
+  static final String HEALTH_SERVICE = "temporal.api.workflowservice.v1.WorkflowService";
+
+  private final Server server;
+  private final ManagedChannel upstream;
+  private final Duration shutdownGrace;
+  private final List<ProxiedMethod> methods;
+
+  private DataPlane(Builder b) {
+    this.methods = ProxiedMethod.all();
+    this.shutdownGrace = b.shutdownGrace;
+    this.upstream = upstreamChannel(b);
+    CallMetrics metrics = new CallMetrics(b.meterRegistry, methods);
+    UpstreamFailures failures = new UpstreamFailures(b.upstreamAddress.getHostString() + ":" + b.upstreamAddress.getPort());
+
+    NettyServerBuilder sb =
+        NettyServerBuilder.forAddress(b.listenAddress)
+            .directExecutor()
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .maxInboundMetadataSize(64 * 1024)
+            .permitKeepAliveTime(PERMIT_KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
+            .permitKeepAliveWithoutCalls(true)
+            .addTransportFilter(new PeerIdentityFilter(b.peerParser));
+    if (b.serverTls != null) {
+      sb.sslContext(b.serverTls);
+    }
+    for (ServiceDescriptor service : ProxiedMethod.services()) {
+      ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(service.getName());
+      for (ProxiedMethod m : methods) {
+        if (m.descriptor().getServiceName().equals(service.getName())) {
+          def.addMethod(m.descriptor(), new ProxyCallHandler(m, upstream, b.gates, metrics, failures));
+        }
+      }
+      sb.addService(def.build());
+    }
+    this.server = sb.build();
+  }
+
+  private static ManagedChannel upstreamChannel(Builder b) {
+    NettyChannelBuilder cb =
+        NettyChannelBuilder.forAddress(b.upstreamAddress)
+            .directExecutor()
+            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+            .maxInboundMetadataSize(64 * 1024)
+            .keepAliveTime(30, TimeUnit.SECONDS)
+            .keepAliveTimeout(15, TimeUnit.SECONDS)
+            .keepAliveWithoutCalls(true)
+            .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) b.connectTimeout.toMillis())
+            // The gateway retries nothing itself: the SDK owns retry policy and a retried write must stay its choice.
+            .disableRetry()
+            .disableServiceConfigLookUp();
+    if (b.upstreamTls != null) {
+      cb.sslContext(b.upstreamTls).negotiationType(NegotiationType.TLS);
+      if (b.upstreamAuthority != null) {
+        cb.overrideAuthority(b.upstreamAuthority);
+      }
+    } else {
+      cb.usePlaintext();
+    }
+    return cb.build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Binds the listen address and starts serving. */
+  public DataPlane start() {
+    try {
+      server.start();
+    } catch (IOException e) {
+      upstream.shutdownNow();
+      throw new UncheckedIOException("cannot listen on " + server.getListenSockets(), e);
+    }
+    log.info("data plane listening on {}", server.getListenSockets());
+    return this;
+  }
+
+  /** The bound port (useful when listening on port 0). */
+  public int port() {
+    return ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
+  }
+
+  /** Full names of every method served. */
+  public List<String> servedMethods() {
+    return methods.stream().map(ProxiedMethod::fullMethodName).toList();
+  }
+
+  /**
+   * Asks the upstream frontend whether it is serving, over the same connection the data plane uses.
+   *
+   * @return true when the upstream answered SERVING within the timeout
+   */
+  public boolean upstreamServing(Duration timeout) {
+    try {
+      HealthCheckResponse r =
+          HealthGrpc.newBlockingStub(upstream)
+              .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+              .check(HealthCheckRequest.newBuilder().setService(HEALTH_SERVICE).build());
+      return r.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Stops accepting calls, lets in-flight calls finish for up to the grace period, then cancels what is left and
+   * closes the upstream connection.
+   */
+  @Override
+  public void close() {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("in-flight calls still running after {}; cancelling them", shutdownGrace);
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    } finally {
+      upstream.shutdown();
+      try {
+        if (!upstream.awaitTermination(5, TimeUnit.SECONDS)) {
+          upstream.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        upstream.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Assembles a {@link DataPlane}; every setting but the two addresses has a safe default. */
+  public static final class Builder {
+    private InetSocketAddress listenAddress;
+    private InetSocketAddress upstreamAddress;
+    private SslContext serverTls;
+    private SslContext upstreamTls;
+    private String upstreamAuthority;
+    private Function<SSLSession, PeerCertificate> peerParser = s -> null;
+    private final List<CallGate> gates = new ArrayList<>();
+    private MeterRegistry meterRegistry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    private Duration shutdownGrace = Duration.ofSeconds(30);
+    private Duration connectTimeout = Duration.ofSeconds(5);
+
+    private Builder() {}
+
+    public Builder listen(InetSocketAddress address) {
+      this.listenAddress = address;
+      return this;
+    }
+
+    /** TLS for callers; {@code null} serves plaintext. */
+    public Builder serverTls(SslContext context) {
+      this.serverTls = context;
+      return this;
+    }
+
+    /** Turns a verified TLS session into the caller's certificate identity; called once per connection. */
+    public Builder peerCertificates(Function<SSLSession, PeerCertificate> parser) {
+      this.peerParser = Objects.requireNonNull(parser);
+      return this;
+    }
+
+    public Builder upstream(InetSocketAddress address) {
+      this.upstreamAddress = address;
+      return this;
+    }
+
+    /**
+     * TLS to the upstream; {@code null} dials plaintext.
+     *
+     * @param authority the server name to verify and send as SNI instead of the address's host, or {@code null}
+     */
+    public Builder upstreamTls(SslContext context, String authority) {
+      this.upstreamTls = context;
+      this.upstreamAuthority = authority;
+      return this;
+    }
+
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = Objects.requireNonNull(timeout);
+      return this;
+    }
+
+    /** Appends a pipeline stage; stages run in the order added. */
+    public Builder gate(CallGate gate) {
+      gates.add(Objects.requireNonNull(gate));
+      return this;
+    }
+
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.meterRegistry = Objects.requireNonNull(registry);
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration grace) {
+      this.shutdownGrace = Objects.requireNonNull(grace);
+      return this;
+    }
+
+    public DataPlane build() {
+      Objects.requireNonNull(listenAddress, "listen address");
+      Objects.requireNonNull(upstreamAddress, "upstream address");
+      return new DataPlane(this);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.gatehouse.proxy;
+
+import io.grpc.Metadata;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Which headers cross the gateway.
+ *
+ * <p>Transport-level headers are owned by each leg's HTTP/2 stack and must not be copied across. Identity
+ * headers are stripped from what callers send, because the upstream (or a later gate) may trust them and a caller
+ * could forge them (security invariant 3).
+ */
+final class ForwardedHeaders {
+  private ForwardedHeaders() {}
+
+  /** Removes transport headers and forged identity headers from a caller's headers, in place. */
+  static void sanitizeRequest(Metadata headers) {
+    List<String> drop = null;
+    for (String key : headers.keys()) {
+      if (isTransportHeader(key) || isIdentityHeader(key)) {
+        if (drop == null) {
+          drop = new ArrayList<>(4);
+        }
+        drop.add(key);
+      }
+    }
+    if (drop != null) {
+      removeAll(headers, drop);
+    }
+  }
+
+  /** Removes transport headers from upstream response headers, in place. */
+  static void sanitizeResponse(Metadata headers) {
+    List<String> drop = null;
+    for (String key : headers.keys()) {
+      if (isTransportHeader(key)) {
+        if (drop == null) {
+          drop = new ArrayList<>(4);
+        }
+        drop.add(key);
+      }
+    }
+    if (drop != null) {
+      removeAll(headers, drop);
+    }
+  }
+
+  /** True for headers a caller must never be able to set: the principal the upstream or Gatehouse trusts. */
+  static boolean isIdentityHeader(String key) {
+    // grpc-java lower-cases header names on the wire; the Locale.ROOT fold guards a hand-built Metadata.
+    String k = key.toLowerCase(Locale.ROOT);
+    return k.startsWith("temporal-principal") || k.startsWith("gatehouse-") || k.startsWith("x-gatehouse-");
+  }
+
+  private static boolean isTransportHeader(String key) {
+    return key.startsWith("grpc-") && !key.endsWith("-bin")
+        || key.equals("content-type")
+        || key.equals("te")
+        || key.equals("user-agent")
+        || key.equals("content-length")
+        || key.equals("host")
+        || key.equals("connection");
+  }
+
+  private static void removeAll(Metadata headers, List<String> keys) {
+    for (String key : keys) {
+      if (key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+        headers.discardAll(Metadata.Key.of(key, Metadata.BINARY_BYTE_MARSHALLER));
+      } else {
+        headers.discardAll(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
+      }
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package dev.gatehouse.proxy;
+
+import dev.gatehouse.tls.PeerCertificate;
+import io.grpc.Attributes;
+import io.grpc.Grpc;
+import io.grpc.ServerTransportFilter;
+import java.util.function.Function;
+import javax.net.ssl.SSLSession;
+
+/**
+ * Parses the verified client certificate once per connection, not once per call, and hangs it on the transport
+ * attributes every call on that connection sees.
+ */
+final class PeerIdentityFilter extends ServerTransportFilter {
+  static final Attributes.Key<PeerCertificate> PEER_CERTIFICATE = Attributes.Key.create("gatehouse.peer-certificate");
+
+  private final Function<SSLSession, PeerCertificate> parser;
+
+  PeerIdentityFilter(Function<SSLSession, PeerCertificate> parser) {
+    this.parser = parser;
+  }
+
+  @Override
+  public Attributes transportReady(Attributes attributes) {
+    SSLSession session = attributes.get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    if (session == null) {
+      return attributes;
+    }
+    PeerCertificate peer = parser.apply(session);
+    return peer == null ? attributes : attributes.toBuilder().set(PEER_CERTIFICATE, peer).build();
+  }
+}
