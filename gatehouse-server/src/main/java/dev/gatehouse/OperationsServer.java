@@ -33,7 +33,7 @@ final class OperationsServer implements AutoCloseable {
     connector.setHost(address.getHostString());
     connector.setPort(address.getPort());
     server.addConnector(connector);
-    server.setHandler(new Handler.Abstract.NonBlocking() {
+    server.setHandler(new Handler.Abstract() {
       @Override
       public boolean handle(Request request, Response response, Callback callback) {
         if (!HttpMethod.GET.is(request.getMethod()) && !HttpMethod.HEAD.is(request.getMethod())) {
