@@ -71,6 +71,10 @@ final class ConfigBinding {
     YAMLFactory factory = YAMLFactory.builder()
         .loaderOptions(loaderOptions)
         .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+        // "key:" with nothing after it is null, as in Go's YAML, so a later file can reset a key.
+        .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+        // YAML 1.1's yes/no/on/off stay words: a string keeps what was written, and a boolean must say true or false.
+        .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
         .build();
     mapper = YAMLMapper.builder(factory)
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

@@ -28,7 +28,7 @@ public final class ConfigValidator {
       Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\\.?");
   private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
-  private static final Pattern ORIGIN = Pattern.compile("(https?)://([^/:?#@\\s]+|\\[[0-9A-Fa-f:.]+])(:(\\d{1,5}))?");
+  private static final Pattern ORIGIN = Pattern.compile("(https?)://([A-Za-z0-9_.-]+|\\[[0-9A-Fa-f:.]+])(:(\\d{1,5}))?");
 
   private final ConfigOrigin origin;
 
@@ -388,9 +388,8 @@ public final class ConfigValidator {
         if (value.indexOf(':') != value.lastIndexOf(':') && !value.startsWith("[")) {
           return "an IPv6 address must be in brackets, e.g. [::1]:7233";
         }
-        return value.contains(":") && !tail.isEmpty() && tail.chars().allMatch(c -> c >= '0' && c <= '9')
-            ? "port out of range"
-            : "not host:port";
+        boolean digits = !tail.isEmpty() && tail.chars().allMatch(c -> c >= '0' && c <= '9');
+        return digits && (tail.length() > 5 || Integer.parseInt(tail) > 65535) ? "port out of range" : "not host:port";
       }
       if (hp.host.isEmpty() && !listening) {
         return "no host";
