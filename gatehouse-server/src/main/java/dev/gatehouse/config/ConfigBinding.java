@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -39,7 +40,8 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
 /**
  * YAML text to a tree (with {@code ${VAR}} substituted) and a merged tree to {@link GatehouseConfig}, turning every
  * Jackson error into a one-line {@link ConfigException} that names file and key. Messages never quote a value
- * from the file: a {@code keyData} in the wrong place must not end up in a log.
+ * from the file: a {@code keyData} in the wrong place must not end up in a log. For the same reason the Jackson
+ * or SnakeYAML exception is not kept as the cause: its message quotes the offending text.
  */
 final class ConfigBinding {
   /** Temporal's loader refuses config files over 2 MB; so do we. */
@@ -100,12 +102,12 @@ final class ConfigBinding {
     String text = yaml.startsWith("\ufeff") ? yaml.substring(1) : yaml;
     JsonNode tree;
     try {
-      refuseAliases(text, source);
+      scan(text, source);
       tree = mapper.readTree(text);
     } catch (JsonProcessingException e) {
       throw notYaml(e, source);
     } catch (IOException e) {
-      throw new ConfigException(source, null, "cannot be read (" + e.getClass().getSimpleName() + "; check the file)", e);
+      throw new ConfigException(source, null, "cannot be read (" + e.getClass().getSimpleName() + "; check the file)");
     }
     if (tree == null || tree.isMissingNode() || tree.isNull()) {
       return mapper.createObjectNode();
@@ -118,18 +120,26 @@ final class ConfigBinding {
     return object;
   }
 
-  // Jackson's YAML tree reader does not resolve an alias (*name): it would read the anchor's name as the value.
-  // Refuse aliases rather than bind something the operator did not write.
-  private void refuseAliases(String text, String source) throws IOException {
+  // A pass over the tokens for what the tree reader would get wrong silently. It does not resolve an alias (*name):
+  // it would read the anchor's name as the value. And it reads only the first of several documents (---), dropping
+  // the rest without a word.
+  private void scan(String text, String source) throws IOException {
     try (JsonParser parser = mapper.getFactory().createParser(text)) {
       YAMLParser yaml = (YAMLParser) parser;
-      while (parser.nextToken() != null) {
+      int documents = 0;
+      boolean atRoot = true;
+      for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+        JsonLocation at = parser.currentTokenLocation();
         if (yaml.isCurrentAlias()) {
-          JsonLocation at = parser.currentTokenLocation();
           throw new ConfigException(source, pointerToKey(parser.getParsingContext().pathAsPointer().toString()),
               "YAML alias at line " + at.getLineNr() + ", column " + at.getColumnNr()
                   + " (aliases are not supported: write the value out in full)");
         }
+        if (atRoot && ++documents > 1) {
+          throw new ConfigException(source, null, "a second YAML document starts at line " + at.getLineNr()
+              + " (keep one document per file: remove the --- separator, or move it to another file)");
+        }
+        atRoot = parser.getParsingContext().inRoot();
       }
     }
   }
@@ -142,9 +152,9 @@ final class ConfigBinding {
       throw new IllegalStateException("config records cannot be bound: " + e.getOriginalMessage(), e);
     } catch (JsonMappingException e) {
       String key = dotted(e.getPath());
-      throw new ConfigException(origin.fileOf(key), key.isEmpty() ? null : key, problem(e, key), e);
+      throw new ConfigException(origin.fileOf(key), key.isEmpty() ? null : key, problem(e, key));
     } catch (JsonProcessingException e) {
-      throw new ConfigException(origin.fileOf(""), null, "cannot be read as a configuration (check the YAML)", e);
+      throw new ConfigException(origin.fileOf(""), null, "cannot be read as a configuration (check the YAML)");
     }
   }
 
@@ -198,6 +208,9 @@ final class ConfigBinding {
     if (e instanceof MismatchedInputException mismatch) {
       return expected(mismatch.getTargetType());
     }
+    if (e.getCause() instanceof InputCoercionException) {
+      return "number out of range (write a smaller whole number)";
+    }
     return "invalid value (check the type of this key's value)";
   }
 
@@ -237,7 +250,7 @@ final class ConfigBinding {
     }
     if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
       return new ConfigException(source, key, "key set twice in the same map" + where
-          + " (keep one; to override a value, put it in the env or zone file instead)", e);
+          + " (keep one; to override a value, put it in the env or zone file instead)");
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
@@ -245,11 +258,11 @@ final class ConfigBinding {
             + (yaml.getProblemMark().getColumn() + 1);
         String problem = yaml.getProblem() == null ? "" : ": " + ConfigText.printable(yaml.getProblem(), 120);
         return new ConfigException(source, null, "not valid YAML" + where + problem
-            + " (check indentation: spaces only, and a space after each colon)", e);
+            + " (check indentation: spaces only, and a space after each colon)");
       }
     }
     return new ConfigException(source, null, "not valid YAML" + where
-        + " (check indentation: spaces only, and a space after each colon)", e);
+        + " (check indentation: spaces only, and a space after each colon)");
   }
 
   private static String pointerToKey(String pointer) {

@@ -97,6 +97,10 @@ public final class ConfigLoader {
       }
       if (Files.exists(candidate)) {
         files.add(candidate);
+      } else if (!Files.notExists(candidate)) {
+        // Neither there nor provably absent (a permission problem): skipping it would silently drop its settings.
+        throw new ConfigException(candidate.toString(), null,
+            "cannot tell whether this file exists (check the permissions of the config directory)");
       }
     }
     if (files.isEmpty()) {

@@ -25,4 +25,15 @@ final class ConfigErrors {
     assertThat(e.getMessage()).containsPattern("\\(.+\\)");
     return e;
   }
+
+  /** Asserts that neither {@code e} nor any exception it carries quotes {@code secret}. */
+  static void assertNotQuoted(Throwable e, String secret) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      assertThat(String.valueOf(t.getMessage())).doesNotContain(secret);
+      assertThat(t.toString()).doesNotContain(secret);
+      for (Throwable suppressed : t.getSuppressed()) {
+        assertNotQuoted(suppressed, secret);
+      }
+    }
+  }
 }

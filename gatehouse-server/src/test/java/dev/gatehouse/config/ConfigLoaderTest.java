@@ -1,5 +1,6 @@
 package dev.gatehouse.config;
 
+import static dev.gatehouse.config.ConfigErrors.assertNotQuoted;
 import static dev.gatehouse.config.ConfigErrors.expectError;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -484,7 +485,20 @@ class ConfigLoaderTest {
 
     ConfigException e = expectError(() -> load(null, null), file("base.yaml"), "global.tls.frontend.server.keyData",
         "expected a single value");
-    assertThat(e.getMessage()).doesNotContain("SUPERSECRETKEYMATERIAL");
+    assertNotQuoted(e, "SUPERSECRETKEYMATERIAL");
+  }
+
+  @Test
+  void typeErrorNeverEchoesTheValueEvenInItsCause() {
+    // Jackson's own message would read: Cannot deserialize value of type `boolean` from String "<value>".
+    write("base.yaml", "global:\n  tls:\n    frontend:\n      server:\n        requireClientAuth: SECRETVALUE\n");
+    ConfigException e = expectError(() -> load(null, null), file("base.yaml"),
+        "global.tls.frontend.server.requireClientAuth", "expected true or false");
+    assertNotQuoted(e, "SECRETVALUE");
+
+    write("base.yaml", "codecServer:\n  maxBodyBytes: 99999999999999999999\n");
+    e = expectError(() -> load(null, null), file("base.yaml"), "codecServer.maxBodyBytes", "number out of range");
+    assertNotQuoted(e, "99999999999999999999");
   }
 
   @Test
@@ -555,7 +569,8 @@ class ConfigLoaderTest {
         """);
 
     ConfigException e = expectError(() -> load(null, null), file("base.yaml"), null, "not valid YAML at line 5");
-    assertThat(e.getMessage()).doesNotContain("TOPSECRET");
+    // SnakeYAML's own message quotes the offending line.
+    assertNotQuoted(e, "TOPSECRET");
   }
 
   @Test
@@ -579,6 +594,20 @@ class ConfigLoaderTest {
         """);
 
     expectError(() -> load(null, null), file("base.yaml"), "upstream.address", "aliases are not supported");
+  }
+
+  @Test
+  void aSecondDocumentIsAnErrorNotDropped() {
+    write("base.yaml", "upstream:\n  address: a:1\n---\nupstream:\n  address: b:1\n");
+
+    expectError(() -> load(null, null), file("base.yaml"), null, "a second YAML document starts at line 4");
+  }
+
+  @Test
+  void aLeadingDocumentMarkerIsFine() {
+    write("base.yaml", "---\nupstream:\n  address: a:1\n");
+
+    assertThat(load(null, null).config().upstream().address()).isEqualTo("a:1");
   }
 
   @Test

@@ -53,6 +53,15 @@ class EnvSubstitutionTest {
     assertThat(e.getMessage()).contains("${TLS_DIR:-default}");
   }
 
+  @Test
+  void errorsDoNotQuoteTheRestOfTheValue() {
+    ConfigException e = expectError(() -> env.apply("SECRETPART${MISSING}", "f.yaml", "k"), "f.yaml", "k",
+        "MISSING is not set");
+    ConfigErrors.assertNotQuoted(e, "SECRETPART");
+    e = expectError(() -> env.apply("SECRETPART${BROKEN", "f.yaml", "k"), "f.yaml", "k", "malformed");
+    ConfigErrors.assertNotQuoted(e, "SECRETPART");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"${HOST", "${}", "${1ABC}", "${A-B}", "${ HOST}", "${HOST:default}"})
   void malformedReferencesAreErrors(String value) {
