@@ -25,10 +25,10 @@ import org.slf4j.LoggerFactory;
  * {@code hostOverrides}) entry by entry, while scalars and lists replace.
  *
  * <p>In every file, {@code ${VAR}} and {@code ${VAR:-default}} in a value are replaced with environment variables
- * (<code>$${</code> for a literal <code>${</code>); durations are Go's ({@code 30s}, {@code 1h30m}, {@code 720h}) or ISO-8601
- * ({@code PT1M}); keys are case-sensitive, and an unknown key is an error. Every error is a {@link ConfigException}
- * naming the file and the key. Loading does not check cross-field rules or files on disk: run
- * {@link ConfigValidator#validate(LoadedConfig)} on the result before use.
+ * (<code>$${</code> for a literal <code>${</code>); durations are Go's ({@code 30s}, {@code 1h30m}, {@code 720h})
+ * or ISO-8601 ({@code PT1M}); keys are case-sensitive, and an unknown key is an error. Every error is a
+ * {@link ConfigException} naming the file and the key. Loading does not check cross-field rules or files on disk:
+ * run {@link ConfigValidator#validate(LoadedConfig)} on the result before use.
  */
 public final class ConfigLoader {
   private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
@@ -93,7 +93,8 @@ public final class ConfigLoader {
     List<Path> files = new ArrayList<>(3);
     for (Path candidate : candidates) {
       if (Files.isDirectory(candidate)) {
-        throw new ConfigException(candidate.toString(), null, "is a directory, not a config file (remove or rename it)");
+        throw new ConfigException(candidate.toString(), null,
+            "is a directory, not a config file (remove or rename it)");
       }
       if (Files.exists(candidate)) {
         files.add(candidate);

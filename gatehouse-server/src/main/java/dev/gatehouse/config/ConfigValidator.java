@@ -28,7 +28,8 @@ public final class ConfigValidator {
       Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\\.?");
   private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?");
   private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
-  private static final Pattern ORIGIN = Pattern.compile("(https?)://([A-Za-z0-9_.-]+|\\[[0-9A-Fa-f:.]+])(:(\\d{1,5}))?");
+  private static final Pattern ORIGIN =
+      Pattern.compile("(https?)://([A-Za-z0-9_.-]+|\\[[0-9A-Fa-f:.]+])(:(\\d{1,5}))?");
 
   private final ConfigOrigin origin;
 
@@ -87,6 +88,10 @@ public final class ConfigValidator {
             + " (host names are case-insensitive; keep one entry)");
       }
       checkServer(hostKey, entry.getValue());
+      if (!entry.getValue().hasCertificate()) {
+        fail(hostKey, "sets no certificate (an override exists to present another one: set certFile and keyFile,"
+            + " or certData and keyData)");
+      }
     }
   }
 

@@ -93,7 +93,8 @@ final class GoDuration {
       case "s" -> 1_000_000_000L;
       case "m" -> 60_000_000_000L;
       case "h" -> 3_600_000_000_000L;
-      case "d" -> throw new IllegalArgumentException("Go durations have no day unit: write 24h for a day, 720h for 30 days");
+      case "d" -> throw new IllegalArgumentException(
+          "Go durations have no day unit: write 24h for a day, 720h for 30 days");
       case "w" -> throw new IllegalArgumentException("Go durations have no week unit: write 168h for a week");
       default -> throw new IllegalArgumentException(
           "unknown unit \"" + ConfigText.printable(unit, 8) + "\" (units are ns, us, ms, s, m, h)");

@@ -495,6 +495,13 @@ class ConfigValidatorTest {
         "global.tls.frontend.hostOverrides.api.example.com", "host names are case-insensitive; keep one entry");
   }
 
+  @Test
+  void hostOverrideMustPresentACertificate() {
+    invalid("global:\n  tls:\n    frontend:\n      hostOverrides:\n        api.example.com:\n"
+        + "          clientCaFiles: [" + file("ca.pem") + "]\n",
+        "global.tls.frontend.hostOverrides.api.example.com", "sets no certificate (an override exists to present");
+  }
+
   // ---- messages name the file that set the key ----
 
   @Test
