@@ -12,6 +12,7 @@ public record ClientTls(
   public static final ClientTls EMPTY = new ClientTls(null, false, null, null, false);
 
   public ClientTls {
+    serverName = serverName == null || serverName.isBlank() ? null : serverName;
     rootCaFiles = rootCaFiles == null ? List.of() : List.copyOf(rootCaFiles);
     rootCaData = rootCaData == null ? List.of() : List.copyOf(rootCaData);
   }

@@ -9,15 +9,21 @@ public final class ConfigException extends RuntimeException {
   private final String key;
 
   public ConfigException(String source, String key, String problem) {
-    super((source == null ? "<config>" : source) + ": " + key + ": " + problem);
+    super(message(source, key, problem));
     this.source = source;
     this.key = key;
   }
 
   public ConfigException(String source, String key, String problem, Throwable cause) {
-    super((source == null ? "<config>" : source) + ": " + key + ": " + problem, cause);
+    super(message(source, key, problem), cause);
     this.source = source;
     this.key = key;
+  }
+
+  // A file-level problem (no file found, not YAML) has no key: the message then reads "source: problem".
+  private static String message(String source, String key, String problem) {
+    String where = source == null ? "<config>" : source;
+    return key == null || key.isEmpty() ? where + ": " + problem : where + ": " + key + ": " + problem;
   }
 
   /** The file the bad key came from, or {@code null} for a config built in code. */
@@ -25,7 +31,7 @@ public final class ConfigException extends RuntimeException {
     return source;
   }
 
-  /** The dotted key path, e.g. {@code global.tls.frontend.server.certFile}. */
+  /** The dotted key path, e.g. {@code global.tls.frontend.server.certFile}, or {@code null} for a file-level problem. */
   public String key() {
     return key;
   }

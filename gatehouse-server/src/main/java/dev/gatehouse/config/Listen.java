@@ -14,6 +14,7 @@ public record Listen(String grpcAddress, String httpAddress, Duration shutdownGr
 
   public Listen {
     grpcAddress = grpcAddress == null || grpcAddress.isBlank() ? "127.0.0.1:7233" : grpcAddress;
+    httpAddress = httpAddress == null || httpAddress.isBlank() ? null : httpAddress;
     shutdownGracePeriod = shutdownGracePeriod == null ? Duration.ofSeconds(30) : shutdownGracePeriod;
   }
 }

@@ -17,6 +17,11 @@ public record ServerTls(
   public static final ServerTls EMPTY = new ServerTls(null, null, null, null, null, null, false);
 
   public ServerTls {
+    // As in Temporal, an empty string means "not set"; normalizing here keeps every consumer's null checks right.
+    certFile = blankToNull(certFile);
+    keyFile = blankToNull(keyFile);
+    certData = blankToNull(certData);
+    keyData = blankToNull(keyData);
     clientCaFiles = clientCaFiles == null ? List.of() : List.copyOf(clientCaFiles);
     clientCaData = clientCaData == null ? List.of() : List.copyOf(clientCaData);
   }
@@ -29,5 +34,9 @@ public record ServerTls(
   /** True when client CAs are configured, from files or inline. */
   public boolean hasClientCas() {
     return !clientCaFiles.isEmpty() || !clientCaData.isEmpty();
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
   }
 }

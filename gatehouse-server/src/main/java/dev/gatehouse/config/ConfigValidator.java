@@ -1,0 +1,439 @@
+package dev.gatehouse.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The static checks of a loaded configuration: everything that can be decided without crypto. (Whether a key
+ * matches its certificate, or a CA file holds a CA, is for the {@code tls} package.) Each problem is a
+ * {@link ConfigException} whose one-line message names the file, the key and the fix, and never quotes a
+ * {@code *Data} value.
+ */
+public final class ConfigValidator {
+  private static final String FILE_FIX = "fix the path, or check the file's permissions";
+  private static final Pattern HOST_NAME =
+      Pattern.compile("[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\\.?");
+  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?");
+  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+  private static final Pattern ORIGIN =
+      Pattern.compile("(https?)://([A-Za-z0-9_.-]+|\\[[0-9A-Fa-f:.]+])(:(\\d{1,5}))?");
+
+  private final ConfigOrigin origin;
+
+  private ConfigValidator(ConfigOrigin origin) {
+    this.origin = origin;
+  }
+
+  /**
+   * Checks {@code loaded} and throws on the first problem found.
+   *
+   * @throws ConfigException naming the file, the key and the fix
+   */
+  public static void validate(LoadedConfig loaded) {
+    new ConfigValidator(loaded.origin()).check(loaded.config());
+  }
+
+  private void check(GatehouseConfig config) {
+    checkTls(config.global().tls());
+    checkAuthorization(config.global().authorization());
+    checkListen(config.listen());
+    checkUpstream(config.upstream());
+    checkCodecServer(config.codecServer(), config.listen());
+  }
+
+  private void checkTls(RootTls tls) {
+    String root = "global.tls";
+    positiveIfSet(root + ".refreshInterval", tls.refreshInterval(), "or remove the key to disable reloading");
+    checkExpiration(root + ".expirationChecks", tls.expirationChecks());
+    checkGroup(root + ".frontend", tls.frontend());
+    checkGroup(root + ".internode", tls.internode());
+  }
+
+  private void checkGroup(String key, GroupTls group) {
+    String version = group.minVersion();
+    if (!version.equals("1.2") && !version.equals("1.3")) {
+      fail(key + ".minVersion", "unknown TLS version " + ConfigText.quoted(version)
+          + " (use one of 1.2, 1.3, TLSv1.2, TLSv1.3)");
+    }
+    positiveIfSet(key + ".refreshInterval", group.refreshInterval(), "or remove the key to use global.tls's");
+    if (group.expirationChecks() != null) {
+      checkExpiration(key + ".expirationChecks", group.expirationChecks());
+    }
+    checkServer(key + ".server", group.server());
+    checkClient(key + ".client", group.client());
+    Map<String, String> seen = new HashMap<>();
+    for (Map.Entry<String, ServerTls> entry : new TreeMap<>(group.hostOverrides()).entrySet()) {
+      String host = entry.getKey();
+      String hostKey = key + ".hostOverrides." + host;
+      if (!HOST_NAME.matcher(host).matches()) {
+        fail(hostKey, "not a host name (key each override by the exact server name clients dial, no wildcards,"
+            + " e.g. temporal.example.com)");
+      }
+      String other = seen.put(host.toLowerCase(Locale.ROOT), host);
+      if (other != null) {
+        fail(hostKey, "the same host as " + ConfigText.quoted(other)
+            + " (host names are case-insensitive; keep one entry)");
+      }
+      checkServer(hostKey, entry.getValue());
+      if (!entry.getValue().hasCertificate()) {
+        fail(hostKey, "sets no certificate (an override exists to present another one: set certFile and keyFile,"
+            + " or certData and keyData)");
+      }
+    }
+  }
+
+  private void checkServer(String key, ServerTls tls) {
+    exclusive(key, "certFile", tls.certFile() != null, "certData", tls.certData() != null);
+    exclusive(key, "keyFile", tls.keyFile() != null, "keyData", tls.keyData() != null);
+    exclusive(key, "clientCaFiles", !tls.clientCaFiles().isEmpty(), "clientCaData", !tls.clientCaData().isEmpty());
+    paired(key, "certFile", tls.certFile() != null, "keyFile", tls.keyFile() != null,
+        "the private key file of that certificate");
+    paired(key, "certData", tls.certData() != null, "keyData", tls.keyData() != null,
+        "the base64 PEM private key of that certificate");
+    readableFile(key + ".certFile", tls.certFile());
+    readableFile(key + ".keyFile", tls.keyFile());
+    readableFiles(key + ".clientCaFiles", tls.clientCaFiles());
+    base64(key + ".certData", tls.certData());
+    base64(key + ".keyData", tls.keyData());
+    base64s(key + ".clientCaData", tls.clientCaData());
+    if (tls.requireClientAuth()) {
+      if (!tls.hasClientCas()) {
+        fail(key + ".requireClientAuth", "requireClientAuth is true but no client CA is set (add clientCaFiles"
+            + " or clientCaData with the CA that signs client certificates)");
+      }
+      if (!tls.hasCertificate()) {
+        fail(key + ".requireClientAuth", "requireClientAuth is true but no server certificate is set (add"
+            + " certFile and keyFile, or certData and keyData)");
+      }
+    }
+  }
+
+  private void checkClient(String key, ClientTls tls) {
+    exclusive(key, "rootCaFiles", !tls.rootCaFiles().isEmpty(), "rootCaData", !tls.rootCaData().isEmpty());
+    readableFiles(key + ".rootCaFiles", tls.rootCaFiles());
+    base64s(key + ".rootCaData", tls.rootCaData());
+  }
+
+  private void checkExpiration(String key, ExpirationChecks checks) {
+    positive(key + ".warningWindow", checks.warningWindow(), "e.g. 720h");
+    positive(key + ".errorWindow", checks.errorWindow(), "e.g. 168h");
+    positive(key + ".checkInterval", checks.checkInterval(), "e.g. 1h");
+  }
+
+  private void checkAuthorization(Authorization auth) {
+    String key = "global.authorization";
+    positive(key + ".jwtKeyProvider.refreshInterval", auth.jwtKeyProvider().refreshInterval(),
+        "e.g. 1m; signing keys must be refreshed to follow the issuer's rotation");
+    List<String> sources = auth.jwtKeyProvider().keySourceURIs();
+    for (int i = 0; i < sources.size(); i++) {
+      checkKeySource(key + ".jwtKeyProvider.keySourceURIs[" + i + "]", sources.get(i));
+    }
+    if (auth.permissionsRegex() != null) {
+      String regexKey = key + ".permissionsRegex";
+      Pattern pattern;
+      try {
+        pattern = auth.permissionsPattern();
+      } catch (PatternSyntaxException e) {
+        throw fail(regexKey, "not a valid regular expression: " + ConfigText.printable(e.getDescription(), 80)
+            + " (e.g. ^(?P<namespace>[\\w-]+):(?P<role>\\w+)$)");
+      }
+      Map<String, Integer> groups = pattern.namedGroups();
+      if (!groups.containsKey("namespace") || !groups.containsKey("role")) {
+        fail(regexKey, "needs the named groups namespace and role (e.g. ^(?P<namespace>[\\w-]+):(?P<role>\\w+)$)");
+      }
+    }
+    header(key + ".authHeaderName", auth.authHeaderName());
+    header(key + ".authExtraHeaderName", auth.authExtraHeaderName());
+  }
+
+  private void checkKeySource(String key, String source) {
+    URI uri;
+    try {
+      uri = new URI(source.strip());
+    } catch (URISyntaxException e) {
+      throw fail(key, "not a valid URI (e.g. https://idp.example.com/.well-known/jwks.json or file:/etc/jwks.json)");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    switch (scheme) {
+      case "https", "http" -> {
+        if (uri.getHost() == null) {
+          fail(key, "has no host (e.g. https://idp.example.com/.well-known/jwks.json)");
+        }
+      }
+      case "file" -> {
+        if (uri.getPath() == null || uri.getPath().isEmpty()) {
+          fail(key, "has no path (e.g. file:/etc/gatehouse/jwks.json)");
+        }
+        readableFile(key, uri.getPath());
+      }
+      default -> fail(key, "unsupported scheme (use https://, http:// or file:)");
+    }
+  }
+
+  private void checkListen(Listen listen) {
+    address("listen.grpcAddress", listen.grpcAddress(), true);
+    if (listen.httpAddress() != null && !listen.httpAddress().isBlank()) {
+      address("listen.httpAddress", listen.httpAddress(), true);
+      samePort("listen.httpAddress", listen.httpAddress(), "listen.grpcAddress", listen.grpcAddress());
+    }
+    nonNegative("listen.shutdownGracePeriod", listen.shutdownGracePeriod(), "e.g. 30s; 0 stops at once");
+  }
+
+  private void checkUpstream(Upstream upstream) {
+    address("upstream.address", upstream.address(), false);
+    positive("upstream.connectTimeout", upstream.connectTimeout(), "e.g. 5s");
+  }
+
+  private void checkCodecServer(CodecServer codec, Listen listen) {
+    // A disabled codec server (no address) may keep its other keys, so an env file can switch it off by
+    // blanking the address alone; nothing else of it is used then.
+    if (!codec.enabled()) {
+      return;
+    }
+    address("codecServer.address", codec.address(), true);
+    samePort("codecServer.address", codec.address(), "listen.grpcAddress", listen.grpcAddress());
+    if (listen.httpAddress() != null && !listen.httpAddress().isBlank()) {
+      samePort("codecServer.address", codec.address(), "listen.httpAddress", listen.httpAddress());
+    }
+    checkServer("codecServer.tls", codec.tls());
+    if (codec.maxBodyBytes() <= 0) {
+      fail("codecServer.maxBodyBytes", "must be positive (e.g. 4194304 for 4 MiB)");
+    }
+    for (int i = 0; i < codec.allowedOrigins().size(); i++) {
+      String value = codec.allowedOrigins().get(i);
+      Matcher m = ORIGIN.matcher(value);
+      if (!m.matches() || (m.group(4) != null && !validPort(m.group(4), false))) {
+        fail("codecServer.allowedOrigins[" + i + "]", "not an origin (write scheme://host[:port] exactly, no path"
+            + " and no wildcard, e.g. http://localhost:8233)");
+      }
+    }
+    readableFile("codecServer.keyringFile", codec.keyringFile());
+    for (Map.Entry<String, String> entry : new TreeMap<>(codec.namespaceKeyrings()).entrySet()) {
+      String key = "codecServer.namespaceKeyrings." + entry.getKey();
+      if (entry.getKey().isBlank()) {
+        fail(key, "empty namespace name (key each keyring by its namespace, e.g. payments: /etc/keys/payments.json)");
+      }
+      if (entry.getValue() == null || entry.getValue().isBlank()) {
+        fail(key, "no keyring file given (set the path of this namespace's keyring file)");
+      }
+      readableFile(key, entry.getValue());
+    }
+  }
+
+  // ---- single checks ----
+
+  private void exclusive(String key, String fileKey, boolean fileSet, String dataKey, boolean dataSet) {
+    if (fileSet && dataSet) {
+      fail(key + "." + dataKey, fileKey + " and " + dataKey + " are both set (keep one: " + fileKey
+          + " for a path, " + dataKey + " for base64-encoded PEM)");
+    }
+  }
+
+  private void paired(String key, String aKey, boolean a, String bKey, boolean b, String bWhat) {
+    if (a && !b) {
+      fail(key + "." + aKey, aKey + " is set without " + bKey + " (set " + bKey + " to " + bWhat + ")");
+    }
+    if (b && !a) {
+      fail(key + "." + bKey, bKey + " is set without " + aKey + " (set " + aKey
+          + " to the certificate that goes with this key)");
+    }
+  }
+
+  private void readableFiles(String key, List<String> paths) {
+    for (int i = 0; i < paths.size(); i++) {
+      String path = paths.get(i);
+      if (path == null || path.isBlank()) {
+        fail(key + "[" + i + "]", "empty path (remove the entry or give a file path)");
+      }
+      readableFile(key + "[" + i + "]", path);
+    }
+  }
+
+  private void readableFile(String key, String path) {
+    if (path == null) {
+      return;
+    }
+    Path file;
+    try {
+      file = Path.of(path);
+    } catch (InvalidPathException e) {
+      throw fail(key, "not a valid path: " + ConfigText.quoted(path) + " (" + FILE_FIX + ")");
+    }
+    if (!Files.exists(file)) {
+      fail(key, "file not found: " + ConfigText.quoted(path) + " (" + FILE_FIX + ")");
+    }
+    if (!Files.isRegularFile(file)) {
+      fail(key, "not a regular file: " + ConfigText.quoted(path) + " (name the file itself, not a directory)");
+    }
+    if (!Files.isReadable(file)) {
+      fail(key, "file not readable: " + ConfigText.quoted(path)
+          + " (give the Gatehouse user read permission on it)");
+    }
+  }
+
+  private void base64s(String key, List<String> values) {
+    for (int i = 0; i < values.size(); i++) {
+      if (values.get(i) == null || values.get(i).isBlank()) {
+        fail(key + "[" + i + "]", "empty entry (remove it or give base64-encoded PEM)");
+      }
+      base64(key + "[" + i + "]", values.get(i));
+    }
+  }
+
+  // Temporal's *Data keys hold base64 of the PEM text; Go's decoder skips line breaks, so we do too. The value may
+  // be a private key: it is never part of the message.
+  private void base64(String key, String value) {
+    if (value == null) {
+      return;
+    }
+    String compact = value.replace("\r", "").replace("\n", "").strip();
+    boolean valid;
+    try {
+      valid = Base64.getDecoder().decode(compact).length > 0;
+    } catch (IllegalArgumentException e) {
+      valid = false;
+    }
+    if (!valid) {
+      fail(key, "not valid base64 (the *Data keys take base64-encoded PEM, e.g. the output of base64 -w0 file.pem;"
+          + " or use the matching *File key for a path)");
+    }
+  }
+
+  private void positiveIfSet(String key, Duration value, String alternative) {
+    if (value != null && (value.isZero() || value.isNegative())) {
+      fail(key, "must be a positive duration (e.g. 30s, " + alternative + ")");
+    }
+  }
+
+  private void positive(String key, Duration value, String example) {
+    if (value == null || value.isZero() || value.isNegative()) {
+      fail(key, "must be a positive duration (" + example + ")");
+    }
+  }
+
+  private void nonNegative(String key, Duration value, String example) {
+    if (value == null || value.isNegative()) {
+      fail(key, "must not be negative (" + example + ")");
+    }
+  }
+
+  private void header(String key, String name) {
+    if (!HEADER_NAME.matcher(name).matches() || name.toLowerCase(Locale.ROOT).endsWith("-bin")) {
+      fail(key, "not a valid gRPC metadata key (use letters, digits, '-', '_' and '.', e.g. authorization)");
+    }
+  }
+
+  private void address(String key, String value, boolean listening) {
+    String problem = HostPort.problem(value, listening);
+    if (problem != null) {
+      fail(key, problem + ": " + ConfigText.quoted(value) + " (use host:port, e.g. "
+          + (listening ? "0.0.0.0:7233, or :0 for any free port" : "temporal-frontend:7233") + ")");
+    }
+  }
+
+  private void samePort(String key, String address, String otherKey, String other) {
+    HostPort a = HostPort.parse(address);
+    HostPort b = HostPort.parse(other);
+    if (a != null && b != null && a.port() != 0 && a.port() == b.port()
+        && (a.host().equalsIgnoreCase(b.host()) || a.anyHost() || b.anyHost())) {
+      fail(key, "uses the same port as " + otherKey + " (give each listener its own port)");
+    }
+  }
+
+  private static boolean validPort(String digits, boolean allowZero) {
+    try {
+      int port = Integer.parseInt(digits);
+      return port <= 65535 && (allowZero ? port >= 0 : port >= 1);
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private ConfigException fail(String key, String problem) {
+    throw new ConfigException(origin.fileOf(key), key, problem);
+  }
+
+  /** A {@code host:port} pair; {@code host} is empty for "all interfaces" and unbracketed for IPv6. */
+  record HostPort(String host, int port) {
+    boolean anyHost() {
+      return host.isEmpty() || host.equals("0.0.0.0") || host.equals("::");
+    }
+
+    static HostPort parse(String value) {
+      return problem(value, true) == null ? split(value) : null;
+    }
+
+    /** Why {@code value} is not a usable address, or {@code null} if it is. */
+    static String problem(String value, boolean listening) {
+      if (value == null || value.isBlank()) {
+        return "empty address";
+      }
+      if (value.contains("://")) {
+        return "an address, not a URL, is expected (drop the scheme)";
+      }
+      if (!value.equals(value.strip()) || value.chars().anyMatch(Character::isWhitespace)) {
+        return "contains spaces";
+      }
+      HostPort hp = split(value);
+      if (hp == null) {
+        String tail = value.substring(value.lastIndexOf(':') + 1);
+        if (value.indexOf(':') != value.lastIndexOf(':') && !value.startsWith("[")) {
+          return "an IPv6 address must be in brackets, e.g. [::1]:7233";
+        }
+        boolean digits = !tail.isEmpty() && tail.chars().allMatch(c -> c >= '0' && c <= '9');
+        return digits && (tail.length() > 5 || Integer.parseInt(tail) > 65535) ? "port out of range" : "not host:port";
+      }
+      if (hp.host.isEmpty() && !listening) {
+        return "no host";
+      }
+      if (!hp.host.isEmpty() && !HOST_NAME.matcher(hp.host).matches() && !IPV6.matcher(hp.host).matches()) {
+        return "not a valid host";
+      }
+      if (hp.port < 0 || (!listening && hp.port == 0)) {
+        return listening ? "invalid port" : "port must be 1-65535";
+      }
+      return null;
+    }
+
+    private static HostPort split(String value) {
+      String host;
+      String port;
+      if (value.startsWith("[")) {
+        int close = value.indexOf(']');
+        if (close < 0 || close + 1 >= value.length() || value.charAt(close + 1) != ':') {
+          return null;
+        }
+        host = value.substring(1, close);
+        if (!IPV6.matcher(host).matches() || !host.contains(":")) {
+          return null;
+        }
+        port = value.substring(close + 2);
+      } else {
+        int colon = value.lastIndexOf(':');
+        if (colon < 0 || value.indexOf(':') != colon) {
+          return null;
+        }
+        host = value.substring(0, colon);
+        port = value.substring(colon + 1);
+      }
+      if (port.isEmpty() || port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        return null;
+      }
+      int number = Integer.parseInt(port);
+      return number > 65535 ? null : new HostPort(host, number);
+    }
+  }
+}
