@@ -1,5 +1,6 @@
 package dev.gatehouse.config;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -360,6 +361,22 @@ public final class ConfigValidator {
     } catch (NumberFormatException e) {
       return false;
     }
+  }
+
+  /**
+   * The socket address of a validated {@code host:port} value: an empty host means all interfaces. For an address
+   * to dial, a host name is left unresolved so it is looked up when dialled, not once at start.
+   */
+  public static InetSocketAddress socketAddress(String hostPort, boolean listening) {
+    HostPort hp = HostPort.parse(hostPort);
+    if (hp == null) {
+      throw new IllegalArgumentException("not a validated host:port address");
+    }
+    if (hp.host().isEmpty()) {
+      return new InetSocketAddress(hp.port());
+    }
+    boolean literal = IPV6.matcher(hp.host()).matches() && (hp.host().contains(":") || hp.host().matches("[0-9.]+"));
+    return literal || listening ? new InetSocketAddress(hp.host(), hp.port()) : InetSocketAddress.createUnresolved(hp.host(), hp.port());
   }
 
   private ConfigException fail(String key, String problem) {

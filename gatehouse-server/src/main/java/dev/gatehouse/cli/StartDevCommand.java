@@ -1,0 +1,112 @@
+package dev.gatehouse.cli;
+
+import dev.gatehouse.EmbeddedTemporal;
+import dev.gatehouse.Gatehouse;
+import dev.gatehouse.config.ClientTls;
+import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.config.Global;
+import dev.gatehouse.config.GroupTls;
+import dev.gatehouse.config.Listen;
+import dev.gatehouse.config.RootTls;
+import dev.gatehouse.config.ServerTls;
+import dev.gatehouse.config.Upstream;
+import dev.gatehouse.tls.DevPki;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "start-dev", mixinStandardHelpOptions = true,
+    description = "Starts an embedded Temporal server and Gatehouse in front of it, mTLS on both legs, on loopback.")
+final class StartDevCommand implements Callable<Integer> {
+  @Option(names = "--dir", defaultValue = ".gatehouse-dev",
+      description = "Where the dev CA and certificates live; reused on the next start (default: ${DEFAULT-VALUE}).")
+  Path dir;
+
+  @Option(names = "--port", defaultValue = "7233", description = "Gatehouse's gRPC port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--http-port", defaultValue = "7243",
+      description = "Health and metrics port (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--upstream-port", defaultValue = "0",
+      description = "The embedded Temporal server's port (default: any free port).")
+  int upstreamPort;
+
+  @Override
+  public Integer call() throws Exception {
+    DevPki pki = DevPki.ensure(dir.toAbsolutePath());
+    try (EmbeddedTemporal upstream = EmbeddedTemporal.start(upstreamPort, upstreamTls(pki));
+        Gatehouse gatehouse = Gatehouse.builder().withConfig(config(pki, upstream.port())).build().start()) {
+      Runtime.getRuntime().addShutdownHook(new Thread(gatehouse::close, "gatehouse-shutdown"));
+      printInstructions(System.out, pki, gatehouse);
+      gatehouse.awaitTermination();
+    }
+    return 0;
+  }
+
+  /** The embedded upstream requires the gateway's internode client certificate, as a real mTLS frontend would. */
+  static SslContext upstreamTls(DevPki pki) throws Exception {
+    return GrpcSslContexts.forServer(pki.upstreamCert().toFile(), pki.upstreamKey().toFile())
+        .trustManager(pki.caCert().toFile())
+        .clientAuth(ClientAuth.REQUIRE)
+        .protocols("TLSv1.3")
+        .build();
+  }
+
+  GatehouseConfig config(DevPki pki, int upstreamPort) {
+    ServerTls frontendServer = new ServerTls(pki.serverCert().toString(), pki.serverKey().toString(), null, null,
+        List.of(pki.caCert().toString()), null, true);
+    ServerTls internodeIdentity = new ServerTls(pki.internodeCert().toString(), pki.internodeKey().toString(),
+        null, null, null, null, false);
+    ClientTls internodeClient = new ClientTls("localhost", false, List.of(pki.caCert().toString()), null, true);
+    RootTls tls = new RootTls(
+        new GroupTls(frontendServer, null, null, null, null, null),
+        new GroupTls(internodeIdentity, internodeClient, null, null, null, null),
+        Duration.ofMinutes(1), null);
+    return new GatehouseConfig(
+        new Global(tls, null),
+        new Listen("127.0.0.1:" + port, "127.0.0.1:" + httpPort, Duration.ofSeconds(10)),
+        new Upstream("127.0.0.1:" + upstreamPort, Duration.ofSeconds(5)),
+        null);
+  }
+
+  static void printInstructions(PrintStream out, DevPki pki, Gatehouse gatehouse) {
+    String target = "127.0.0.1:" + gatehouse.grpcPort();
+    out.printf("""
+
+        Gatehouse dev mode is up (embedded Temporal upstream, mTLS on both legs, loopback only).
+          address      %s
+          CA           %s
+          client cert  %s
+          client key   %s
+          health       http://127.0.0.1:%d/readyz   metrics  http://127.0.0.1:%d/metrics
+
+        Connect a Java worker or client (only the service stubs options change):
+
+          WorkflowServiceStubs service = WorkflowServiceStubs.newServiceStubs(
+              WorkflowServiceStubsOptions.newBuilder()
+                  .setTarget("%s")
+                  .setSslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient()
+                      .trustManager(new java.io.File("%s"))
+                      .keyManager(new java.io.File("%s"), new java.io.File("%s"))
+                      .build())
+                  .build());
+
+        Temporal CLI:  temporal workflow list --address %s --tls-ca-path %s \\
+                         --tls-cert-path %s --tls-key-path %s
+        Stop with Ctrl-C.
+        """,
+        target, pki.caCert(), pki.clientCert(), pki.clientKey(), gatehouse.httpPort(), gatehouse.httpPort(),
+        target, pki.caCert(), pki.clientCert(), pki.clientKey(),
+        target, pki.caCert(), pki.clientCert(), pki.clientKey());
+    out.flush();
+  }
+}
