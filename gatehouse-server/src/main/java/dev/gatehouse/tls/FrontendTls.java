@@ -116,7 +116,7 @@ public final class FrontendTls implements AutoCloseable {
           serverName -> keyManager.current().forServerName(serverName).clientCas(), failures, clock));
     }
     try {
-      this.context = builder.build();
+      this.context = SessionResumption.disable(builder.build());
     } catch (SSLException e) {
       throw new ConfigException(problems.sourceOf(PREFIX + ".server"), PREFIX + ".server",
           "the TLS engine refused the material: " + e.getMessage(), e);
