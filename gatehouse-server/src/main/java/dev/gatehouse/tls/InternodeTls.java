@@ -127,7 +127,7 @@ public final class InternodeTls implements AutoCloseable {
       builder.keyManager(keyManager);
     }
     try {
-      this.context = builder.build();
+      this.context = SessionResumption.disableForClient(builder.build());
     } catch (SSLException e) {
       throw new ConfigException(problems.sourceOf(PREFIX), PREFIX,
           "the TLS engine refused the material: " + e.getMessage(), e);
@@ -191,6 +191,7 @@ public final class InternodeTls implements AutoCloseable {
     changed |= rootCas != null && rootCas.refresh();
     if (changed) {
       keyManager.publish(snapshot());
+      SessionResumption.forget(context);
       schedule.expiry().track(tracked());
       schedule.expiry().check();
     }

@@ -36,6 +36,29 @@ final class SessionResumption extends SslContext {
     this.delegate = delegate;
   }
 
+  /**
+   * A client context keeps sessions to resume with the server; without this a reloaded client certificate
+   * or root CA would only apply once the server forgot the old session. BoringSSL's client cache is turned
+   * off; the JDK's cannot be, so {@link #forget} empties it on reload.
+   */
+  static SslContext disableForClient(SslContext client) {
+    if (client.sessionContext() instanceof OpenSslSessionContext openSsl) {
+      openSsl.setSessionCacheEnabled(false);
+    }
+    return client;
+  }
+
+  /** Invalidates every session a context still holds, so the next handshake is a full one. */
+  static void forget(SslContext context) {
+    SSLSessionContext sessions = context.sessionContext();
+    for (var ids = sessions.getIds(); ids.hasMoreElements(); ) {
+      var session = sessions.getSession(ids.nextElement());
+      if (session != null) {
+        session.invalidate();
+      }
+    }
+  }
+
   static SslContext disable(SslContext server) {
     if (server.sessionContext() instanceof OpenSslSessionContext openSsl) {
       openSsl.setSessionCacheEnabled(false); // session IDs (TLS 1.2)
