@@ -1,7 +1,18 @@
 package dev.gatehouse.tls;
 
+import java.io.ByteArrayInputStream;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /**
  * The verified client certificate of a TLS connection, parsed once per connection.
@@ -26,5 +37,71 @@ public record PeerCertificate(
     organizations = List.copyOf(organizations);
     organizationalUnits = List.copyOf(organizationalUnits);
     subjectAltNames = List.copyOf(subjectAltNames);
+  }
+
+  /**
+   * Parses a certificate. If the subject holds several CNs, {@link #commonName()} is the last one, as Go's
+   * {@code pkix.Name} (and so Temporal's claim mappers) reads it.
+   */
+  public static PeerCertificate of(X509Certificate certificate) {
+    X509Certificate cert = reparse(certificate);
+    String commonName = null;
+    List<String> organizations = new ArrayList<>();
+    List<String> units = new ArrayList<>();
+    X500Name name = X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
+    for (RDN rdn : name.getRDNs()) {
+      for (AttributeTypeAndValue atv : rdn.getTypesAndValues()) {
+        String value = text(atv.getValue());
+        if (atv.getType().equals(BCStyle.CN)) {
+          commonName = value;
+        } else if (atv.getType().equals(BCStyle.O)) {
+          organizations.add(value);
+        } else if (atv.getType().equals(BCStyle.OU)) {
+          units.add(value);
+        }
+      }
+    }
+    return new PeerCertificate(
+        cert.getSubjectX500Principal().getName(),
+        commonName,
+        organizations,
+        units,
+        CertificateChecks.allSubjectAltNames(cert),
+        Certificates.sha256(cert),
+        cert);
+  }
+
+  /** DNS-name SANs only, for callers that must not confuse a DNS name with an e-mail or URI SAN. */
+  public List<String> dnsNames() {
+    return certificate == null ? List.of() : CertificateChecks.dnsNames(certificate);
+  }
+
+  /** URI SANs only (e.g. SPIFFE IDs). */
+  public List<String> uris() {
+    return certificate == null ? List.of() : CertificateChecks.uris(certificate);
+  }
+
+  /** E-mail (rfc822Name) SANs only. */
+  public List<String> emails() {
+    return certificate == null ? List.of() : CertificateChecks.emails(certificate);
+  }
+
+  /** IP-address SANs only, in the JDK's textual form. */
+  public List<String> ipAddresses() {
+    return certificate == null ? List.of() : CertificateChecks.ipAddresses(certificate);
+  }
+
+  private static String text(ASN1Encodable value) {
+    return value instanceof ASN1String s ? s.getString() : IETFUtils.valueToString(value);
+  }
+
+  /** TLS stacks may hand out lazily parsed certificate objects; keep a plain JDK one. */
+  private static X509Certificate reparse(X509Certificate certificate) {
+    try {
+      return (X509Certificate) CertificateFactory.getInstance("X.509")
+          .generateCertificate(new ByteArrayInputStream(certificate.getEncoded()));
+    } catch (CertificateException e) {
+      throw new IllegalArgumentException("unreadable peer certificate", e);
+    }
   }
 }

@@ -1,0 +1,223 @@
+package dev.gatehouse.tls;
+
+import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.GroupTls;
+import dev.gatehouse.config.RootTls;
+import dev.gatehouse.config.ServerTls;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * TLS for the data plane's listener, from Temporal's {@code global.tls.frontend}: the server certificate
+ * (by SNI from {@code hostOverrides}), client certificate verification, TLS 1.3 only unless
+ * {@code minVersion: "1.2"}, reload on {@code refreshInterval} and expiration checks.
+ *
+ * <p>{@link #serverContext()} is built once over a key manager and a trust manager that read the current
+ * version of the material, so a reload never rebuilds the server: new handshakes use the new certificate,
+ * established connections keep theirs. A reload that finds broken material (a certificate replaced before
+ * its key) logs an error naming the file and key and keeps serving the previous version.
+ *
+ * <p>Client certificates are verified during the handshake: a path to a configured CA, validity, and the
+ * {@code clientAuth} extended key usage when the certificate has an EKU extension. Refusals are counted in
+ * {@code gatehouse.tls.handshake.failures} (tags group, reason). Failures the TLS engine decides on its own
+ * (no certificate under {@code requireClientAuth}, no common protocol version) do not reach gRPC's public
+ * API and are not counted.
+ *
+ * <p>{@code requireClientAuth} and the presence of client CAs must agree between {@code server} and every
+ * {@code hostOverrides} entry: the engine decides whether to ask for a client certificate before it has read
+ * the SNI name.
+ */
+public final class FrontendTls implements AutoCloseable {
+  static final String GROUP = "frontend";
+  private static final String PREFIX = "global.tls.frontend";
+
+  private final SslContext context;
+  private final ClientAuth clientAuth;
+  private final Reloadable<ServerMaterial> defaults;
+  private final Map<String, Reloadable<ServerMaterial>> overrides;
+  private final ReloadingKeyManager keyManager;
+  private final TlsSchedule schedule;
+  private long generation;
+
+  /**
+   * Reads and checks the frontend material and starts reload and expiration checks on {@code scheduler}.
+   *
+   * @param fileOfKey the config file that set a dotted key, or {@code null}; names the file in errors
+   * @throws ConfigException when the material is unusable: a file missing or unparsable, a key that does
+   *     not match its certificate, a CA file without CA certificates, an unknown {@code minVersion}
+   */
+  public FrontendTls(RootTls tls, Function<String, String> fileOfKey, MeterRegistry registry,
+      ScheduledExecutorService scheduler) {
+    this(tls, fileOfKey, registry, scheduler, Clock.systemUTC(), SslProviders.preferred());
+  }
+
+  FrontendTls(RootTls tls, Function<String, String> fileOfKey, MeterRegistry registry,
+      ScheduledExecutorService scheduler, Clock clock, SslProvider provider) {
+    ConfigProblems problems = new ConfigProblems(fileOfKey);
+    GroupTls group = tls.frontend();
+    List<String> protocols = TlsVersions.protocols(group.minVersion(), PREFIX + ".minVersion", problems);
+    ServerTls server = group.server();
+    if (!server.hasCertificate() && !ServerMaterial.hasKey(server)) {
+      if (server.hasClientCas() || server.requireClientAuth()) {
+        throw problems.at(PREFIX + ".server.certFile",
+            "client certificate checks need TLS: set certFile and keyFile (or certData and keyData)");
+      }
+      if (!group.hostOverrides().isEmpty()) {
+        throw problems.at(PREFIX + ".hostOverrides",
+            "hostOverrides need a default certificate in " + PREFIX + ".server (set certFile and keyFile)");
+      }
+      this.context = null;
+      this.clientAuth = ClientAuth.NONE;
+      this.defaults = null;
+      this.overrides = Map.of();
+      this.keyManager = null;
+      this.schedule = null;
+      return;
+    }
+    this.clientAuth = ServerMaterial.clientAuth(server);
+    this.defaults = ServerMaterial.load(server, PREFIX + ".server", problems);
+    Map<String, Reloadable<ServerMaterial>> byHost = new LinkedHashMap<>();
+    for (Map.Entry<String, ServerTls> e : new TreeMap<>(group.hostOverrides()).entrySet()) {
+      String prefix = PREFIX + ".hostOverrides." + e.getKey();
+      if (ServerMaterial.clientAuth(e.getValue()) != clientAuth) {
+        throw problems.at(prefix + ".requireClientAuth", "client authentication ("
+            + ServerMaterial.clientAuth(e.getValue()) + ") differs from " + PREFIX + ".server (" + clientAuth
+            + "); give every host the same requireClientAuth and, if one has client CAs, give all client CAs"
+            + " (TLS asks for a client certificate before it reads the SNI name)");
+      }
+      byHost.put(e.getKey(), ServerMaterial.load(e.getValue(), prefix, problems));
+    }
+    this.overrides = Map.copyOf(byHost);
+    this.keyManager = new ReloadingKeyManager(snapshot());
+
+    HandshakeFailures failures = new HandshakeFailures(registry, GROUP);
+    SslContextBuilder builder = GrpcSslContexts.configure(SslContextBuilder.forServer(keyManager), provider)
+        .protocols(protocols)
+        .clientAuth(clientAuth);
+    if (clientAuth != ClientAuth.NONE) {
+      builder.trustManager(new ClientCertificateVerifier(GROUP,
+          serverName -> keyManager.current().forServerName(serverName).clientCas(), failures, clock));
+    }
+    try {
+      this.context = SessionResumption.disable(builder.build());
+    } catch (SSLException e) {
+      throw new ConfigException(problems.sourceOf(PREFIX + ".server"), PREFIX + ".server",
+          "the TLS engine refused the material: " + e.getMessage(), e);
+    }
+    ExpiryMonitor expiry = new ExpiryMonitor(GROUP, tls.expirationChecksFor(group), registry, clock);
+    expiry.track(tracked());
+    this.schedule = new TlsSchedule(scheduler, tls.refreshIntervalFor(group), tls.expirationChecksFor(group),
+        this::reloadNow, expiry);
+  }
+
+  /** True when {@code global.tls.frontend.server} has a certificate; otherwise the listener is plain text. */
+  public boolean enabled() {
+    return context != null;
+  }
+
+  /**
+   * The server context for {@code NettyServerBuilder.sslContext(..)}, ALPN h2, built once for the life of
+   * this object.
+   *
+   * @throws IllegalStateException when TLS is not {@link #enabled()}
+   */
+  public SslContext serverContext() {
+    if (context == null) {
+      throw new IllegalStateException(PREFIX + ".server has no certificate: the frontend is plain text");
+    }
+    return context;
+  }
+
+  /**
+   * The verified client certificate of an established connection, or {@code null} when the client sent
+   * none (possible only when {@code requireClientAuth} is off). Cheap enough for once per connection, e.g.
+   * from a gRPC {@code ServerTransportFilter} reading {@code Grpc.TRANSPORT_ATTR_SSL_SESSION}.
+   *
+   * <p>The certificate was verified by this class during the handshake; this method only parses it.
+   */
+  public static PeerCertificate peerOf(SSLSession session) {
+    if (session == null) {
+      return null;
+    }
+    Certificate[] chain;
+    try {
+      chain = session.getPeerCertificates();
+    } catch (SSLPeerUnverifiedException e) {
+      return null;
+    }
+    if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+      return null;
+    }
+    return PeerCertificate.of(leaf);
+  }
+
+  /** Reads the files again now and swaps in what changed; the timer calls this every refreshInterval. */
+  synchronized void reloadNow() {
+    if (context == null) {
+      return;
+    }
+    boolean changed = defaults.refresh();
+    for (Reloadable<ServerMaterial> r : overrides.values()) {
+      changed |= r.refresh();
+    }
+    if (changed) {
+      keyManager.publish(snapshot());
+      schedule.expiry().track(tracked());
+      schedule.expiry().check();
+    }
+  }
+
+  /** Runs the expiration checks now. */
+  List<ExpiryMonitor.Finding> checkExpirations() {
+    return schedule == null ? List.of() : schedule.expiry().check();
+  }
+
+  /** Stops reloads and expiration checks and removes this group's certificate gauges. */
+  @Override
+  public void close() {
+    if (schedule != null) {
+      schedule.close();
+    }
+  }
+
+  private ServerSnapshot snapshot() {
+    Map<String, ServerMaterial> byHost = new LinkedHashMap<>();
+    overrides.forEach((host, r) -> byHost.put(host, r.current()));
+    return ServerSnapshot.of(++generation, defaults.current(), byHost);
+  }
+
+  private List<ExpiryMonitor.Tracked> tracked() {
+    List<ExpiryMonitor.Tracked> all = new ArrayList<>();
+    List<ServerMaterial> materials = new ArrayList<>();
+    materials.add(defaults.current());
+    overrides.values().forEach(r -> materials.add(r.current()));
+    for (ServerMaterial m : materials) {
+      List<X509Certificate> chain = m.certifiedKey().chain();
+      all.add(new ExpiryMonitor.Tracked("server", chain.get(0)));
+      for (X509Certificate intermediate : chain.subList(1, chain.size())) {
+        all.add(new ExpiryMonitor.Tracked("intermediate", intermediate));
+      }
+      for (X509Certificate ca : m.clientCas().certificates()) {
+        all.add(new ExpiryMonitor.Tracked("ca", ca));
+      }
+    }
+    return all;
+  }
+}

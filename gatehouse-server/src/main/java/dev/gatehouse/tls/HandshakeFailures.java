@@ -1,0 +1,60 @@
+package dev.gatehouse.tls;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** Counts certificates refused during TLS handshakes, by group and reason. */
+final class HandshakeFailures {
+  static final String METRIC = "gatehouse.tls.handshake.failures";
+
+  /** Why a peer certificate was refused; the lower-case name is the {@code reason} tag. */
+  enum Reason {
+    NO_CERTIFICATE,
+    UNTRUSTED,
+    EXPIRED,
+    NOT_YET_VALID,
+    WRONG_USAGE,
+    HOST_MISMATCH;
+
+    String tag() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The exception the TLS stack turns into the matching alert (certificate_expired, ...). */
+    CertificateException exception(String message) {
+      return switch (this) {
+        case EXPIRED -> new CertificateExpiredException(message);
+        case NOT_YET_VALID -> new CertificateNotYetValidException(message);
+        default -> new CertificateException(message);
+      };
+    }
+  }
+
+  private final Map<Reason, Counter> counters = new EnumMap<>(Reason.class);
+
+  HandshakeFailures(MeterRegistry registry, String group) {
+    if (registry != null) {
+      // Registered up front so dashboards show zeros rather than missing series.
+      for (Reason reason : Reason.values()) {
+        counters.put(reason, Counter.builder(METRIC)
+            .description("TLS handshakes refused because of the peer's certificate")
+            .tag("group", group)
+            .tag("reason", reason.tag())
+            .register(registry));
+      }
+    }
+  }
+
+  void count(Reason reason) {
+    Counter counter = counters.get(reason);
+    if (counter != null) {
+      counter.increment();
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.gatehouse.tls;
+
+import dev.gatehouse.config.ServerTls;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+
+/**
+ * A JDK {@link SSLContext} from a {@link ServerTls} block, for HTTPS servers that take one (the Jetty codec
+ * server): the same certificate checks as {@link FrontendTls} (client certificates verified against the
+ * block's client CAs, validity, clientAuth extended key usage), with the JDK's TLS engine.
+ *
+ * <p>An {@link SSLContext} does not carry protocol versions or the client-auth mode; apply
+ * {@link #protocols()}, {@link #needClientAuth()} and {@link #wantClientAuth()} to the server, e.g. Jetty's
+ * {@code SslContextFactory.Server#setSslContext}, {@code setIncludeProtocols}, {@code setNeedClientAuth},
+ * {@code setWantClientAuth}. The material is read once; it is not reloaded.
+ */
+public final class JdkServerTls {
+  private final SSLContext sslContext;
+  private final List<String> protocols;
+  private final ClientAuth clientAuth;
+
+  private JdkServerTls(SSLContext sslContext, List<String> protocols, ClientAuth clientAuth) {
+    this.sslContext = sslContext;
+    this.protocols = protocols;
+    this.clientAuth = clientAuth;
+  }
+
+  /**
+   * Reads and checks {@code tls}.
+   *
+   * @param minVersion {@code "1.3"} (also when {@code null}) or {@code "1.2"}
+   * @param keyPrefix the dotted key of {@code tls}, e.g. {@code codecServer.tls}, for error messages
+   * @param fileOfKey the config file that set a dotted key, or {@code null}
+   * @param registry where refused client certificates are counted (group {@code codec}), or {@code null}
+   * @throws dev.gatehouse.config.ConfigException when the material is unusable
+   */
+  public static JdkServerTls create(ServerTls tls, String minVersion, String keyPrefix,
+      Function<String, String> fileOfKey, MeterRegistry registry) {
+    ConfigProblems problems = new ConfigProblems(fileOfKey);
+    List<String> protocols = TlsVersions.protocols(minVersion, keyPrefix + ".minVersion", problems);
+    ServerMaterial material = ServerMaterial.load(tls, keyPrefix, problems).current();
+    ReloadingKeyManager keyManager = new ReloadingKeyManager(ServerSnapshot.of(1, material, Map.of()));
+    ClientCertificateVerifier verifier = new ClientCertificateVerifier(
+        "codec", serverName -> material.clientCas(), new HandshakeFailures(registry, "codec"), Clock.systemUTC());
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(new KeyManager[] {keyManager}, new TrustManager[] {verifier}, null);
+      return new JdkServerTls(context, protocols, ServerMaterial.clientAuth(tls));
+    } catch (GeneralSecurityException e) {
+      throw problems.at(keyPrefix, "the JDK's TLS engine refused the material: " + e.getClass().getSimpleName());
+    }
+  }
+
+  public SSLContext sslContext() {
+    return sslContext;
+  }
+
+  /** The protocol versions to enable: {@code TLSv1.3}, plus {@code TLSv1.2} with minVersion 1.2. */
+  public List<String> protocols() {
+    return protocols;
+  }
+
+  /** True with {@code requireClientAuth}: a client without a valid certificate fails the handshake. */
+  public boolean needClientAuth() {
+    return clientAuth == ClientAuth.REQUIRE;
+  }
+
+  /** True when client CAs are set without {@code requireClientAuth}: a certificate is asked for, not required. */
+  public boolean wantClientAuth() {
+    return clientAuth == ClientAuth.OPTIONAL;
+  }
+}

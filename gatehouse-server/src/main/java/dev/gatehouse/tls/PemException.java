@@ -1,0 +1,8 @@
+package dev.gatehouse.tls;
+
+/** PEM text that cannot be used. The message never contains any of the text itself. */
+final class PemException extends Exception {
+  PemException(String message) {
+    super(message);
+  }
+}

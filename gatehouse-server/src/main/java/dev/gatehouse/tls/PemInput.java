@@ -1,0 +1,75 @@
+package dev.gatehouse.tls;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Base64;
+
+/**
+ * One PEM input under its config key: a file, or inline data as Temporal's {@code *Data} keys hold it
+ * (base64 of the PEM text; PEM text itself is accepted too).
+ *
+ * @param key the dotted config key that set it, e.g. {@code global.tls.frontend.server.certFile}
+ * @param file the path, or {@code null} for inline data
+ * @param data the inline value, or {@code null} for a file
+ */
+record PemInput(String key, String file, String data) {
+  static PemInput ofFile(String key, String file) {
+    return new PemInput(key, file, null);
+  }
+
+  static PemInput ofData(String key, String data) {
+    return new PemInput(key, null, data);
+  }
+
+  /** Where the PEM comes from, for messages; never the inline value itself. */
+  String where() {
+    return file != null ? file : "the inline value of " + key;
+  }
+
+  byte[] read(ConfigProblems problems) {
+    if (file != null) {
+      try {
+        return Files.readAllBytes(Path.of(file));
+      } catch (NoSuchFileException e) {
+        throw problems.at(key, "file not found: " + file + " (fix the path" + dataAlternative() + ")");
+      } catch (AccessDeniedException e) {
+        throw problems.at(key, "permission denied reading " + file + " (let the Gatehouse user read it)");
+      } catch (IOException | RuntimeException e) {
+        throw problems.at(key, "cannot read " + file + ": " + e.getClass().getSimpleName()
+            + " (fix the path or the file's permissions)");
+      }
+    }
+    String value = data.strip();
+    if (value.startsWith("-----BEGIN")) {
+      return value.getBytes(StandardCharsets.US_ASCII);
+    }
+    try {
+      byte[] decoded = Base64.getMimeDecoder().decode(value);
+      if (decoded.length == 0) {
+        throw problems.at(key, "is empty (set base64-encoded PEM, e.g. the output of base64 -w0 cert.pem)");
+      }
+      return decoded;
+    } catch (IllegalArgumentException e) {
+      // The decoder's message quotes the offending character; the value may be a key, so say nothing of it.
+      throw problems.at(key, "is not valid base64 (set base64-encoded PEM, e.g. the output of base64 -w0 cert.pem)");
+    }
+  }
+
+  /** {@code certFile} → " or use certData", {@code clientCaFiles[0]} → " or use clientCaData". */
+  private String dataAlternative() {
+    String name = key.substring(key.lastIndexOf('.') + 1);
+    if (name.indexOf('[') > 0) {
+      name = name.substring(0, name.indexOf('['));
+    }
+    for (String suffix : new String[] {"Files", "File"}) {
+      if (name.endsWith(suffix)) {
+        return " or use " + name.substring(0, name.length() - suffix.length()) + "Data";
+      }
+    }
+    return "";
+  }
+}
