@@ -27,7 +27,7 @@ record PemInput(String key, String file, String data) {
 
   /** Where the PEM comes from, for messages; never the inline value itself. */
   String where() {
-    return file != null ? file : "the inline value of " + key;
+    return file != null ? file : "the inline value";
   }
 
   byte[] read(ConfigProblems problems) {
@@ -48,7 +48,8 @@ record PemInput(String key, String file, String data) {
       return value.getBytes(StandardCharsets.US_ASCII);
     }
     try {
-      byte[] decoded = Base64.getMimeDecoder().decode(value);
+      // Strict base64 as Temporal decodes it; only line breaks (YAML folding) are tolerated.
+      byte[] decoded = Base64.getDecoder().decode(value.replaceAll("\\s+", ""));
       if (decoded.length == 0) {
         throw problems.at(key, "is empty (set base64-encoded PEM, e.g. the output of base64 -w0 cert.pem)");
       }
