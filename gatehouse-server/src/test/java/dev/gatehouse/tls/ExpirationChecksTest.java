@@ -129,6 +129,7 @@ class ExpirationChecksTest {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (FrontendTls tls = frontendTls(scheduler, new ExpirationChecks(Duration.ofDays(30), Duration.ofDays(7),
         Duration.ofMillis(20)))) {
+      assertThat(tls.enabled()).isTrue();
       assertThat(at(Level.WARN)).isEmpty();
       clock.advance(Duration.ofDays(50));
       await().atMost(Duration.ofSeconds(10)).until(() -> !at(Level.WARN).isEmpty());
