@@ -159,6 +159,20 @@ class TlsConfigValidationTest {
   }
 
   @Test
+  void aDirectoryInsteadOfAFile() {
+    ConfigException e = frontendError(tls(server.cert(), dir, List.of(), false));
+    assertThat(e.key()).isEqualTo("global.tls.frontend.server.keyFile");
+    assertThat(e.getMessage()).contains(dir.toString(), "not a regular file");
+  }
+
+  @Test
+  void hostOverridesThatDifferOnlyInCase() {
+    ServerTls plain = serverTls(server, List.of(), false);
+    ConfigException e = frontendError(frontend(plain, Map.of("Alt.example", plain, "alt.example", plain), null));
+    assertThat(e.getMessage()).contains("differ in more than letter case");
+  }
+
+  @Test
   void aFileAndItsDataTogether() throws Exception {
     String data = Base64.getEncoder().encodeToString(Files.readAllBytes(server.cert()));
     ConfigException e = frontendError(new ServerTls(server.cert().toString(), server.key().toString(), data, null,
