@@ -52,7 +52,6 @@ public final class FrontendTls implements AutoCloseable {
   private static final String PREFIX = "global.tls.frontend";
 
   private final SslContext context;
-  private final ClientAuth clientAuth;
   private final Reloadable<ServerMaterial> defaults;
   private final Map<String, Reloadable<ServerMaterial>> overrides;
   private final ReloadingKeyManager keyManager;
@@ -87,14 +86,13 @@ public final class FrontendTls implements AutoCloseable {
             "hostOverrides need a default certificate in " + PREFIX + ".server (set certFile and keyFile)");
       }
       this.context = null;
-      this.clientAuth = ClientAuth.NONE;
       this.defaults = null;
       this.overrides = Map.of();
       this.keyManager = null;
       this.schedule = null;
       return;
     }
-    this.clientAuth = ServerMaterial.clientAuth(server);
+    ClientAuth clientAuth = ServerMaterial.clientAuth(server);
     this.defaults = ServerMaterial.load(server, PREFIX + ".server", problems);
     Map<String, Reloadable<ServerMaterial>> byHost = new LinkedHashMap<>();
     Set<String> hosts = new HashSet<>();
