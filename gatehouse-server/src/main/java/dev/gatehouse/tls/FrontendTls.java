@@ -15,8 +15,11 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
@@ -49,7 +52,6 @@ public final class FrontendTls implements AutoCloseable {
   private static final String PREFIX = "global.tls.frontend";
 
   private final SslContext context;
-  private final ClientAuth clientAuth;
   private final Reloadable<ServerMaterial> defaults;
   private final Map<String, Reloadable<ServerMaterial>> overrides;
   private final ReloadingKeyManager keyManager;
@@ -84,18 +86,22 @@ public final class FrontendTls implements AutoCloseable {
             "hostOverrides need a default certificate in " + PREFIX + ".server (set certFile and keyFile)");
       }
       this.context = null;
-      this.clientAuth = ClientAuth.NONE;
       this.defaults = null;
       this.overrides = Map.of();
       this.keyManager = null;
       this.schedule = null;
       return;
     }
-    this.clientAuth = ServerMaterial.clientAuth(server);
+    ClientAuth clientAuth = ServerMaterial.clientAuth(server);
     this.defaults = ServerMaterial.load(server, PREFIX + ".server", problems);
     Map<String, Reloadable<ServerMaterial>> byHost = new LinkedHashMap<>();
+    Set<String> hosts = new HashSet<>();
     for (Map.Entry<String, ServerTls> e : new TreeMap<>(group.hostOverrides()).entrySet()) {
       String prefix = PREFIX + ".hostOverrides." + e.getKey();
+      if (e.getKey().isBlank() || !hosts.add(e.getKey().toLowerCase(Locale.ROOT))) {
+        throw problems.at(prefix, "host names must be non-empty and differ in more than letter case"
+            + " (SNI names are matched case-insensitively)");
+      }
       if (ServerMaterial.clientAuth(e.getValue()) != clientAuth) {
         throw problems.at(prefix + ".requireClientAuth", "client authentication ("
             + ServerMaterial.clientAuth(e.getValue()) + ") differs from " + PREFIX + ".server (" + clientAuth

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.function.Function;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 
 /**
@@ -17,10 +18,16 @@ import javax.net.ssl.TrustManager;
  * server): the same certificate checks as {@link FrontendTls} (client certificates verified against the
  * block's client CAs, validity, clientAuth extended key usage), with the JDK's TLS engine.
  *
- * <p>An {@link SSLContext} does not carry protocol versions or the client-auth mode; apply
- * {@link #protocols()}, {@link #needClientAuth()} and {@link #wantClientAuth()} to the server, e.g. Jetty's
- * {@code SslContextFactory.Server#setSslContext}, {@code setIncludeProtocols}, {@code setNeedClientAuth},
- * {@code setWantClientAuth}. The material is read once; it is not reloaded.
+ * <p>An {@link SSLContext} does not carry protocol versions, the client-auth mode, or a way to refuse
+ * session resumption (a resumed session skips certificate verification). {@link #serverParameters()} holds
+ * all three: set it on every engine or server socket, e.g. with Jetty
+ * <pre>{@code
+ * SslContextFactory.Server factory = new SslContextFactory.Server() {
+ *   @Override public SSLParameters customize(SSLParameters ignored) { return tls.serverParameters(); }
+ * };
+ * factory.setSslContext(tls.sslContext());
+ * }</pre>
+ * The material is read once; it is not reloaded.
  */
 public final class JdkServerTls {
   private final SSLContext sslContext;
@@ -44,12 +51,17 @@ public final class JdkServerTls {
    */
   public static JdkServerTls create(ServerTls tls, String minVersion, String keyPrefix,
       Function<String, String> fileOfKey, MeterRegistry registry) {
+    return create(tls, minVersion, keyPrefix, fileOfKey, registry, Clock.systemUTC());
+  }
+
+  static JdkServerTls create(ServerTls tls, String minVersion, String keyPrefix,
+      Function<String, String> fileOfKey, MeterRegistry registry, Clock clock) {
     ConfigProblems problems = new ConfigProblems(fileOfKey);
     List<String> protocols = TlsVersions.protocols(minVersion, keyPrefix + ".minVersion", problems);
     ServerMaterial material = ServerMaterial.load(tls, keyPrefix, problems).current();
     ReloadingKeyManager keyManager = new ReloadingKeyManager(ServerSnapshot.of(1, material, Map.of()));
     ClientCertificateVerifier verifier = new ClientCertificateVerifier(
-        "codec", serverName -> material.clientCas(), new HandshakeFailures(registry, "codec"), Clock.systemUTC());
+        "codec", serverName -> material.clientCas(), new HandshakeFailures(registry, "codec"), clock);
     try {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(new KeyManager[] {keyManager}, new TrustManager[] {verifier}, null);
@@ -61,6 +73,23 @@ public final class JdkServerTls {
 
   public SSLContext sslContext() {
     return sslContext;
+  }
+
+  /**
+   * Fresh parameters for one engine or server socket: {@link #protocols()}, the client-auth mode, and an
+   * endpoint identification value unique to this call, which keeps the JDK from resuming a session made on
+   * another connection (it only rejoins sessions whose value matches).
+   */
+  public SSLParameters serverParameters() {
+    SSLParameters parameters = new SSLParameters();
+    parameters.setProtocols(protocols.toArray(String[]::new));
+    if (clientAuth == ClientAuth.REQUIRE) {
+      parameters.setNeedClientAuth(true);
+    } else if (clientAuth == ClientAuth.OPTIONAL) {
+      parameters.setWantClientAuth(true);
+    }
+    parameters.setEndpointIdentificationAlgorithm(SessionResumption.uniqueIdentity());
+    return parameters;
   }
 
   /** The protocol versions to enable: {@code TLSv1.3}, plus {@code TLSv1.2} with minVersion 1.2. */

@@ -105,6 +105,7 @@ final class SessionResumption extends SslContext {
   }
 
   @Override
+  @SuppressWarnings("deprecation") // the abstract method of SslContext still returns the deprecated type
   public ApplicationProtocolNegotiator applicationProtocolNegotiator() {
     return delegate.applicationProtocolNegotiator();
   }

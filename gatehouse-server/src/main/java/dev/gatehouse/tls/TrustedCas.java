@@ -30,4 +30,9 @@ record TrustedCas(List<X509Certificate> certificates, Set<TrustAnchor> anchors) 
   boolean contains(X509Certificate certificate) {
     return certificates.contains(certificate);
   }
+
+  @Override
+  public String toString() {
+    return "TrustedCas" + certificates.stream().map(c -> c.getSubjectX500Principal().getName()).toList();
+  }
 }

@@ -240,6 +240,24 @@ class FrontendTlsHandshakeTest {
 
   @ParameterizedTest
   @EnumSource(value = SslProvider.class, names = {"OPENSSL", "JDK"})
+  void rsaServerAndClientKeysWork(SslProvider provider) throws Exception {
+    CertFiles rsaServer = write(dir, "rsa-server", ca.leaf("localhost").dnsNames("localhost")
+        .keyType(CertificateAuthority.KeyType.RSA_2048).serverAuth().issue());
+    CertFiles rsaClient = write(dir, "rsa-client", ca.leaf("rsa-worker")
+        .keyType(CertificateAuthority.KeyType.RSA_2048).clientAuth().issue());
+    tls = new FrontendTls(frontend(serverTls(rsaServer, List.of(caFile), true), Map.of(), "1.2"),
+        k -> null, registry, null, Clock.systemUTC(), provider);
+    grpc = new HealthServer(tls.serverContext());
+    for (String protocol : List.of("TLSv1.3", "TLSv1.2")) {
+      try (Client c = client(grpc.port(), clientContext(caFile, rsaClient, protocol))) {
+        assertThat(c.check()).as(protocol).isEqualTo(Status.Code.OK);
+        assertThat(c.serverCertificate().getPublicKey().getAlgorithm()).isEqualTo("RSA");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = SslProvider.class, names = {"OPENSSL", "JDK"})
   void hostOverridesPickTheCertificateAndClientCasBySni(SslProvider provider) throws Exception {
     var overrides = Map.of("alt.example", serverTls(altServer, List.of(otherCaFile), true));
     tls = new FrontendTls(frontend(serverTls(server, List.of(caFile), true), overrides, null),

@@ -128,8 +128,12 @@ final class TlsTestSupport {
     }
 
     @Override
-    public void close() throws InterruptedException {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    public void close() {
+      try {
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -190,8 +194,12 @@ final class TlsTestSupport {
     }
 
     @Override
-    public void close() throws InterruptedException {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    public void close() {
+      try {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
