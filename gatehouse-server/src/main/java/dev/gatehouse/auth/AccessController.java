@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -83,6 +84,11 @@ public final class AccessController implements AutoCloseable {
     this.latency = Timer.builder("gatehouse.auth.decision.latency")
         .description("Time to identify and authorize a call")
         .register(registry);
+    if (!config.certificateRules().isEmpty()
+        && Arrays.stream(config.claimMapper().split("\\+")).map(String::strip).noneMatch("mtls"::equals)) {
+      log.warn("global.authorization.certificateRules are set but claimMapper '{}' does not use them; "
+          + "set claimMapper to mtls or default+mtls", config.claimMapper());
+    }
     log.info("authorization: claimMapper={}, authorizer={}", claimMapper, authorizer);
   }
 

@@ -105,6 +105,15 @@ final class JwksKeySource implements AutoCloseable {
       if (!scheme.equals("https") && !scheme.equals("http") && !scheme.equals("file")) {
         throw new ConfigException(null, key, "use an https:, http: or file: URI");
       }
+      if (scheme.equals("file")) {
+        try {
+          Path.of(u);
+        } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+          throw new ConfigException(null, key, "use an absolute file URI, e.g. file:///etc/gatehouse/jwks.json");
+        }
+      } else if (u.getHost() == null) {
+        throw new ConfigException(null, key, "has no host");
+      }
       if (scheme.equals("http")) {
         log.warn("{} is plain http: a network attacker could substitute signing keys", redact(u));
       }

@@ -2,7 +2,6 @@ package dev.gatehouse.auth;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.temporal.api.namespace.v1.NamespaceInfo;
@@ -13,8 +12,8 @@ import java.io.IOException;
 import java.util.function.Predicate;
 
 /**
- * Rewrites a serialized {@code ListNamespacesResponse} to keep only the namespaces a predicate accepts, copying
- * every other field byte for byte. Entries without a name are dropped.
+ * Rewrites a serialized {@code ListNamespacesResponse} to keep only the namespaces a predicate accepts. Kept fields,
+ * including kept namespace entries, are copied byte for byte. Entries without a name are dropped.
  */
 final class NamespaceListFilter {
   private NamespaceListFilter() {}
@@ -24,31 +23,32 @@ final class NamespaceListFilter {
     try {
       CodedInputStream in = CodedInputStream.newInstance(response);
       in.enableAliasing(true);
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(response.length);
-      CodedOutputStream out = CodedOutputStream.newInstance(bytes, Math.min(4096, Math.max(64, response.length)));
+      ByteArrayOutputStream out = new ByteArrayOutputStream(response.length);
       boolean dropped = false;
-      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+      while (true) {
+        int fieldStart = in.getTotalBytesRead();
+        int tag = in.readTag();
+        if (tag == 0) {
+          break;
+        }
+        boolean keep = true;
         if (WireFormat.getTagFieldNumber(tag) == ListNamespacesResponse.NAMESPACES_FIELD_NUMBER) {
           if (WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
             throw new InvalidProtocolBufferException("namespaces has an unexpected wire type");
           }
-          ByteString entry = in.readBytes();
-          String name = lastString(entry, DescribeNamespaceResponse.NAMESPACE_INFO_FIELD_NUMBER,
+          String name = lastString(in.readBytes(), DescribeNamespaceResponse.NAMESPACE_INFO_FIELD_NUMBER,
               NamespaceInfo.NAME_FIELD_NUMBER);
-          if (name != null && !name.isEmpty() && mayRead.test(name)) {
-            out.writeBytes(ListNamespacesResponse.NAMESPACES_FIELD_NUMBER, entry);
-          } else {
-            dropped = true;
-          }
+          keep = name != null && !name.isEmpty() && mayRead.test(name);
         } else {
-          in.skipField(tag, out);
+          in.skipField(tag);
+        }
+        if (keep) {
+          out.write(response, fieldStart, in.getTotalBytesRead() - fieldStart);
+        } else {
+          dropped = true;
         }
       }
-      if (!dropped) {
-        return response;
-      }
-      out.flush();
-      return bytes.toByteArray();
+      return dropped ? out.toByteArray() : response;
     } catch (InvalidProtocolBufferException e) {
       throw e;
     } catch (IOException e) {

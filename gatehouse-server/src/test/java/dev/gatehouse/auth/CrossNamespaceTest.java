@@ -22,6 +22,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+// Temporal deprecated the namespace of these commands, but servers still honour it (enableCrossNamespaceCommands).
+@SuppressWarnings("deprecation")
 class CrossNamespaceTest {
   private static final String COMPLETE = WF + "RespondWorkflowTaskCompleted";
 

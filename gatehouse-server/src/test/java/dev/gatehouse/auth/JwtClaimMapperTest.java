@@ -291,6 +291,10 @@ class JwtClaimMapperTest {
   void invalidKeySourceIsAConfigError() {
     assertThatThrownBy(() -> new JwtClaimMapper(new AuthConfig().keys("ftp://keys.example/jwks").build(), clock))
         .isInstanceOf(ConfigException.class).hasMessageContaining("keySourceURIs[0]");
+    assertThatThrownBy(() -> new JwtClaimMapper(new AuthConfig().keys(jwks.uri(), "file:jwks.json").build(), clock))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("keySourceURIs[1]").hasMessageContaining("absolute");
+    assertThatThrownBy(() -> new JwtClaimMapper(new AuthConfig().keys("https:///jwks.json").build(), clock))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("no host");
   }
 
   @Test
@@ -372,6 +376,7 @@ class JwtClaimMapperTest {
   }
 
   @Test
+  @SuppressWarnings("deprecation") // signing with a weak key is the point
   void weakRsaKeysAndKeysForEncryptionAreIgnored() throws Exception {
     com.nimbusds.jose.jwk.RSAKey weak = new com.nimbusds.jose.jwk.gen.RSAKeyGenerator(1024, true).keyID("weak")
         .generate();

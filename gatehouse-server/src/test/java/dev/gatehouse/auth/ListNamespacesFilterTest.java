@@ -62,6 +62,19 @@ class ListNamespacesFilterTest {
   }
 
   @Test
+  void fieldsGatehouseDoesNotKnowAreCopiedAsTheyAre() throws Exception {
+    com.google.protobuf.UnknownFieldSet extra = com.google.protobuf.UnknownFieldSet.newBuilder()
+        .addField(99, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(42).build()).build();
+    byte[] withUnknown = ListNamespacesResponse.parseFrom(response()).toBuilder().setUnknownFields(extra).build()
+        .toByteArray();
+    AccessCheck c = f.check(bearer(token("a", "billing:read")), LIST, "");
+    ListNamespacesResponse r = ListNamespacesResponse.parseFrom(f.controller.filterResponse(c, withUnknown));
+    assertThat(r.getNamespacesList()).extracting(n -> n.getNamespaceInfo().getName()).containsExactly("billing");
+    assertThat(r.getUnknownFields().getField(99).getVarintList()).containsExactly(42L);
+    assertThat(r.getNextPageToken().toStringUtf8()).isEqualTo("page-2");
+  }
+
+  @Test
   void systemReadersSeeEverythingNamed() throws Exception {
     ListNamespacesResponse r = ListNamespacesResponse.parseFrom(listAs(token("ops", "temporal-system:read")));
     assertThat(r.getNamespacesList()).extracting(n -> n.getNamespaceInfo().getName())
