@@ -164,8 +164,7 @@ public final class AccessController implements AutoCloseable {
 
     Decision decision = authorize(claims, new CallTarget(catalog, method, namespace, request));
     if (!decision.allowed()) {
-      return refuse(claims.isAnonymous() ? AccessCheck.Outcome.UNAUTHENTICATED : AccessCheck.Outcome.PERMISSION_DENIED,
-          claims, method, namespace, decision.reason());
+      return refuse(deniedOutcome(claims), claims, method, namespace, decision.reason());
     }
 
     if (crossNamespace.inspects(method)) {
@@ -181,15 +180,19 @@ public final class AccessController implements AutoCloseable {
         }
         Decision d = authorize(claims, new CallTarget(catalog, reach.asMethod(), reach.namespace(), null));
         if (!d.allowed()) {
-          return refuse(claims.isAnonymous() ? AccessCheck.Outcome.UNAUTHENTICATED
-                  : AccessCheck.Outcome.PERMISSION_DENIED, claims, method, namespace,
-              "cross-namespace " + reach.asMethod().methodName() + " in " + reach.namespace() + ": "
-                  + (d.reason() == null ? "denied" : d.reason()));
+          String why = d.reason() == null ? "denied" : d.reason();
+          return refuse(deniedOutcome(claims), claims, method, namespace,
+              "cross-namespace " + reach.asMethod().methodName() + " in " + reach.namespace() + ": " + why);
         }
       }
     }
     return new AccessCheck(AccessCheck.Outcome.ALLOW, claims, method, namespace, null, null,
         method == listNamespaces);
+  }
+
+  // An anonymous caller refused is told to authenticate; an identified one that it may not (invariant 7).
+  private static AccessCheck.Outcome deniedOutcome(Claims claims) {
+    return claims.isAnonymous() ? AccessCheck.Outcome.UNAUTHENTICATED : AccessCheck.Outcome.PERMISSION_DENIED;
   }
 
   private Decision authorize(Claims claims, CallTarget target) {
@@ -238,7 +241,8 @@ public final class AccessController implements AutoCloseable {
     if (name == null) {
       return false;
     }
-    return name.regionMatches(true, 0, "temporal-principal-", 0, 19) || name.regionMatches(true, 0, "gatehouse-", 0, 10);
+    return name.regionMatches(true, 0, "temporal-principal-", 0, 19)
+        || name.regionMatches(true, 0, "gatehouse-", 0, 10);
   }
 
   /**

@@ -106,7 +106,8 @@ final class MtlsClaimMapper implements ClaimMapper {
     }
   }
 
-  record Rule(FieldFilter cn, FieldFilter o, FieldFilter ou, FieldFilter san, Role system, Map<String, Role> namespaces) {
+  record Rule(
+      FieldFilter cn, FieldFilter o, FieldFilter ou, FieldFilter san, Role system, Map<String, Role> namespaces) {
     static Rule compile(CertificateRule r, String key) {
       FieldFilter cn = r.commonName() == null ? null : FieldFilter.compile(r.commonName(), key + ".commonName");
       FieldFilter o = r.organization() == null ? null : FieldFilter.compile(r.organization(), key + ".organization");

@@ -26,7 +26,8 @@ import java.util.List;
  * @param propagatePrincipal when true, the caller's principal is sent upstream as {@code temporal-principal-*}
  * @param clockSkew tolerance applied to a JWT's {@code exp}, {@code nbf} and {@code iat}; default 60 s
  * @param maxTokenSize the largest bearer header accepted, in characters, checked before parsing; default 16384
- * @param tokenCacheSize how many verified tokens (by SHA-256) are remembered until they expire; 0 disables; default 10000
+ * @param tokenCacheSize how many verified tokens (by SHA-256) are remembered until they expire; 0 disables;
+ *     default 10000
  */
 public record Authorization(
     JwtKeyProvider jwtKeyProvider,

@@ -294,7 +294,8 @@ class AccessControllerTest {
       f.check(bearer(good), WF + "StartWorkflowExecution", "orders");
       assertThat(appender.list).isNotEmpty();
       for (ILoggingEvent e : appender.list) {
-        String text = e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage());
+        String text = e.getFormattedMessage()
+            + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage());
         assertThat(text).doesNotContain(signature);
       }
     } finally {

@@ -69,7 +69,8 @@ class JwtClaimMapperTest {
   }
 
   private void assertRejected(JwtClaimMapper m, AuthInfo info, String reason) {
-    assertThatThrownBy(() -> m.getClaims(info)).isInstanceOf(AuthenticationException.class).hasMessageContaining(reason);
+    assertThatThrownBy(() -> m.getClaims(info))
+        .isInstanceOf(AuthenticationException.class).hasMessageContaining(reason);
   }
 
   @Test
@@ -386,7 +387,8 @@ class JwtClaimMapperTest {
         EC.publicJwk())).toString());
     JwtClaimMapper m = mapper();
     String weakToken = TestKeys.token(new TestKeys.SigningKey("weak", JWSAlgorithm.RS256,
-        new com.nimbusds.jose.crypto.RSASSASigner(weak.toPrivateKey(), true), weak.toPublicJWK()), JWSAlgorithm.RS256, "weak",
+        new com.nimbusds.jose.crypto.RSASSASigner(weak.toPrivateKey(), true), weak.toPublicJWK()),
+        JWSAlgorithm.RS256, "weak",
         b -> TestKeys.validClaims(T0).build().getClaims().forEach(b::claim));
     assertRejected(m, bearer(weakToken), "unknown signing key");
     String encToken = TestKeys.token(new TestKeys.SigningKey("enc", JWSAlgorithm.ES256,
