@@ -5,6 +5,10 @@ import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.ConfigValidator;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.LoadedConfig;
+import dev.gatehouse.auth.AccessController;
+import dev.gatehouse.auth.Authorizer;
+import dev.gatehouse.auth.ClaimMapper;
+import dev.gatehouse.proxy.AccessGate;
 import dev.gatehouse.proxy.CallGate;
 import dev.gatehouse.proxy.DataPlane;
 import dev.gatehouse.tls.FrontendTls;
@@ -119,6 +123,8 @@ public final class Gatehouse implements AutoCloseable {
   /** Assembles a {@link Gatehouse}; {@link #build()} validates everything and fails with one clear line. */
   public static final class Builder {
     private LoadedConfig config;
+    private ClaimMapper claimMapper;
+    private Authorizer authorizer;
     private final List<CallGate> gates = new ArrayList<>();
 
     private Builder() {}
@@ -138,6 +144,21 @@ public final class Gatehouse implements AutoCloseable {
     /** Temporal's WithConfigLoader: {@code base.yaml}, then {@code <env>.yaml}, then {@code <env>_<zone>.yaml}. */
     public Builder withConfigLoader(Path dir, String env, String zone) {
       this.config = ConfigLoader.load(dir, env, zone);
+      return this;
+    }
+
+    /**
+     * Uses this claim mapper instead of the one {@code global.authorization.claimMapper} names. The caller keeps
+     * ownership: Gatehouse does not close it.
+     */
+    public Builder withClaimMapper(ClaimMapper claimMapper) {
+      this.claimMapper = Objects.requireNonNull(claimMapper);
+      return this;
+    }
+
+    /** Uses this authorizer instead of the one {@code global.authorization.authorizer} names. */
+    public Builder withAuthorizer(Authorizer authorizer) {
+      this.authorizer = Objects.requireNonNull(authorizer);
       return this;
     }
 
@@ -190,6 +211,16 @@ public final class Gatehouse implements AutoCloseable {
         if (internode.enabled()) {
           dp.upstreamTls(internode.clientContext(), internode.authorityOverride().orElse(null));
         }
+        AccessController.Builder access = AccessController.builder(c.global().authorization()).meterRegistry(meters);
+        if (claimMapper != null) {
+          access.claimMapper(claimMapper);
+        }
+        if (authorizer != null) {
+          access.authorizer(authorizer);
+        }
+        AccessController accessController = access.build();
+        resources.push(accessController);
+        dp.gate(new AccessGate(accessController));
         gates.forEach(dp::gate);
         DataPlane dataPlane = dp.build();
 

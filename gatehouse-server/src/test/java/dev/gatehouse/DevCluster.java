@@ -1,5 +1,7 @@
 package dev.gatehouse;
 
+import dev.gatehouse.config.Authorization;
+import dev.gatehouse.config.CertificateRule;
 import dev.gatehouse.config.ClientTls;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.Global;
@@ -18,6 +20,7 @@ import java.io.File;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** Test fixtures: a dev PKI, an mTLS embedded upstream, and configs for a gateway in front of it. */
 public final class DevCluster {
@@ -42,7 +45,7 @@ public final class DevCluster {
         new GroupTls(internodeIdentity, internodeClient, null, null, null, null),
         null, null);
     return new GatehouseConfig(
-        new Global(tls, null),
+        new Global(tls, devAuthorization()),
         new Listen("127.0.0.1:0", "127.0.0.1:0", Duration.ofSeconds(5)),
         new Upstream("127.0.0.1:" + upstreamPort, Duration.ofSeconds(5)),
         null);
@@ -64,5 +67,14 @@ public final class DevCluster {
 
   public static File file(Path p) {
     return p.toFile();
+  }
+
+  /**
+   * Dev mode authorizes by client certificate (claim mapper {@code mtls}, Temporal's default authorizer): the
+   * generated {@code dev-worker} certificate is a system admin, any other certificate from the dev CA gets nothing.
+   */
+  public static Authorization devAuthorization() {
+    return new Authorization(null, null, null, "default", "mtls", null, null, null,
+        List.of(new CertificateRule("dev-worker", null, null, null, Map.of(), "admin")), false, false, null, null, null);
   }
 }

@@ -2,6 +2,8 @@ package dev.gatehouse.cli;
 
 import dev.gatehouse.EmbeddedTemporal;
 import dev.gatehouse.Gatehouse;
+import dev.gatehouse.config.Authorization;
+import dev.gatehouse.config.CertificateRule;
 import dev.gatehouse.config.ClientTls;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.Global;
@@ -18,6 +20,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,7 +75,7 @@ final class StartDevCommand implements Callable<Integer> {
         new GroupTls(internodeIdentity, internodeClient, null, null, null, null),
         Duration.ofMinutes(1), null);
     return new GatehouseConfig(
-        new Global(tls, null),
+        new Global(tls, devAuthorization()),
         new Listen("127.0.0.1:" + port, "127.0.0.1:" + httpPort, Duration.ofSeconds(10)),
         new Upstream("127.0.0.1:" + upstreamPort, Duration.ofSeconds(5)),
         null);
@@ -108,5 +111,14 @@ final class StartDevCommand implements Callable<Integer> {
         target, pki.caCert(), pki.clientCert(), pki.clientKey(),
         target, pki.caCert(), pki.clientCert(), pki.clientKey());
     out.flush();
+  }
+
+  /**
+   * Dev mode authorizes by client certificate (claim mapper {@code mtls}, Temporal's default authorizer): the
+   * generated {@code dev-worker} certificate is a system admin, any other certificate from the dev CA gets nothing.
+   */
+  static Authorization devAuthorization() {
+    return new Authorization(null, null, null, "default", "mtls", null, null, null,
+        List.of(new CertificateRule("dev-worker", null, null, null, Map.of(), "admin")), false, false, null, null, null);
   }
 }

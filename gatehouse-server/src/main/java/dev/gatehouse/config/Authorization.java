@@ -1,10 +1,34 @@
 package dev.gatehouse.config;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * Temporal's {@code global.authorization}. {@code claimMapper} and {@code authorizer} name a built-in
- * ({@code default}, {@code mtls}, {@code noop}) or a plugin class found through {@link java.util.ServiceLoader}.
+ * Temporal's {@code global.authorization}, plus Gatehouse's own keys.
+ *
+ * <p>{@code claimMapper} names a built-in ({@code default}: JWT bearer tokens, {@code mtls}: rules over the
+ * verified client certificate, {@code noop}: no identity) or a plugin found through {@link java.util.ServiceLoader};
+ * two names joined by {@code +} (e.g. {@code default+mtls}) require both credentials and grant only what both grant.
+ * {@code authorizer} names {@code default} (Temporal's role rules), {@code noop} (allow everything) or a plugin.
+ * Both default to {@code default}: allowing everything must be asked for by name.
+ *
+ * @param jwtKeyProvider JWKS sources and their refresh interval
+ * @param permissionsClaimName the JWT claim holding {@code namespace:role} permissions; default {@code permissions}
+ * @param permissionsRegex a regex with named groups {@code namespace} and {@code role} applied to each permission
+ *     (Go's {@code (?P<name>...)} syntax is accepted too); {@code null} splits on the first {@code :}
+ * @param authorizer the authorizer's name
+ * @param claimMapper the claim mapper's name
+ * @param authHeaderName the header carrying {@code Bearer <token>}; default {@code authorization}
+ * @param authExtraHeaderName the header passed to claim mappers as extra data; default {@code authorization-extras}
+ * @param audience the audience a JWT must name when the transport supplies none; {@code null}: not checked
+ * @param certificateRules rules mapping the verified client certificate to roles (claim mapper {@code mtls})
+ * @param exposeDenialReason when true, denials tell the caller why; by default they say only "Request unauthorized."
+ * @param propagatePrincipal when true, the caller's principal is sent upstream as {@code temporal-principal-*}
+ * @param clockSkew tolerance applied to a JWT's {@code exp}, {@code nbf} and {@code iat}; default 60 s
+ * @param maxTokenSize the largest bearer header accepted, in characters, checked before parsing; default 16384
+ * @param tokenCacheSize how many verified tokens (by SHA-256) are remembered until they expire; 0 disables;
+ *     default 10000
  */
 public record Authorization(
     JwtKeyProvider jwtKeyProvider,
@@ -14,18 +38,42 @@ public record Authorization(
     String claimMapper,
     String authHeaderName,
     String authExtraHeaderName,
-    String audience) {
+    String audience,
+    List<CertificateRule> certificateRules,
+    boolean exposeDenialReason,
+    boolean propagatePrincipal,
+    Duration clockSkew,
+    Integer maxTokenSize,
+    Integer tokenCacheSize) {
   public static final Authorization DEFAULT = new Authorization(null, null, null, null, null, null, null, null);
 
   public Authorization {
     jwtKeyProvider = jwtKeyProvider == null ? JwtKeyProvider.NONE : jwtKeyProvider;
     permissionsClaimName = blankToNull(permissionsClaimName) == null ? "permissions" : permissionsClaimName;
     permissionsRegex = blankToNull(permissionsRegex);
-    authorizer = blankToNull(authorizer) == null ? "noop" : authorizer;
-    claimMapper = blankToNull(claimMapper) == null ? "noop" : claimMapper;
+    authorizer = blankToNull(authorizer) == null ? "default" : authorizer.strip();
+    claimMapper = blankToNull(claimMapper) == null ? "default" : claimMapper.strip();
     authHeaderName = blankToNull(authHeaderName) == null ? "authorization" : authHeaderName;
     authExtraHeaderName = blankToNull(authExtraHeaderName) == null ? "authorization-extras" : authExtraHeaderName;
     audience = blankToNull(audience);
+    certificateRules = certificateRules == null ? List.of() : List.copyOf(certificateRules);
+    clockSkew = clockSkew == null ? Duration.ofSeconds(60) : clockSkew;
+    maxTokenSize = maxTokenSize == null ? 16 * 1024 : maxTokenSize;
+    tokenCacheSize = tokenCacheSize == null ? 10_000 : tokenCacheSize;
+  }
+
+  /** Temporal's keys only; Gatehouse's own keys take their defaults. */
+  public Authorization(
+      JwtKeyProvider jwtKeyProvider,
+      String permissionsClaimName,
+      String permissionsRegex,
+      String authorizer,
+      String claimMapper,
+      String authHeaderName,
+      String authExtraHeaderName,
+      String audience) {
+    this(jwtKeyProvider, permissionsClaimName, permissionsRegex, authorizer, claimMapper, authHeaderName,
+        authExtraHeaderName, audience, null, false, false, null, null, null);
   }
 
   /**

@@ -1,9 +1,9 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.auth.AccessController;
 import io.grpc.Metadata;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Which headers cross the gateway.
@@ -49,9 +49,7 @@ final class ForwardedHeaders {
 
   /** True for headers a caller must never be able to set: the principal the upstream or Gatehouse trusts. */
   static boolean isIdentityHeader(String key) {
-    // grpc-java lower-cases header names on the wire; the Locale.ROOT fold guards a hand-built Metadata.
-    String k = key.toLowerCase(Locale.ROOT);
-    return k.startsWith("temporal-principal") || k.startsWith("gatehouse-") || k.startsWith("x-gatehouse-");
+    return AccessController.isForgeableHeader(key);
   }
 
   private static boolean isTransportHeader(String key) {

@@ -1,0 +1,364 @@
+package dev.gatehouse.auth;
+
+import dev.gatehouse.config.Authorization;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The authorization pipeline every transport runs before forwarding a call: identify the caller with the
+ * {@link ClaimMapper}, check the namespace, ask the {@link Authorizer}, and re-ask it for every other namespace the
+ * request reaches into. Any failure along the way refuses the call (fail closed).
+ *
+ * <p>Transport-neutral: a gRPC data plane and an HTTP codec server both build an {@link AuthInfo} from their headers
+ * and TLS session, call {@link #check}, and map the {@link AccessCheck.Outcome} to their own status codes.
+ *
+ * <p>Metrics: counter {@code gatehouse.auth.decisions} tagged {@code result} ({@code allow}, {@code unauthenticated},
+ * {@code permission_denied}, {@code invalid_argument}) and timer {@code gatehouse.auth.decision.latency}.
+ */
+public final class AccessController implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AccessController.class);
+
+  /** Temporal's message for a refused call. */
+  public static final String REQUEST_UNAUTHORIZED = "Request unauthorized.";
+  /** The message for a call without acceptable credentials. */
+  public static final String REQUEST_UNAUTHENTICATED = "Request unauthenticated.";
+  /** Temporal's message for a namespace-scoped call without a namespace. */
+  public static final String NAMESPACE_NOT_SET = "Namespace not set on request.";
+
+  /** The header carrying the caller's principal type upstream, as Temporal names it. */
+  public static final String PRINCIPAL_TYPE_HEADER = "temporal-principal-type";
+  /** The header carrying the caller's principal name upstream, as Temporal names it. */
+  public static final String PRINCIPAL_NAME_HEADER = "temporal-principal-name";
+
+  private final Authorization config;
+  private final ApiCatalog catalog;
+  private final ClaimMapper claimMapper;
+  private final Authorizer authorizer;
+  private final boolean ownsClaimMapper;
+  private final boolean ownsAuthorizer;
+  private final CrossNamespaceCalls crossNamespace;
+  private final ApiMethod listNamespaces;
+  private final ApiMethod describeNamespace;
+  private final Map<AccessCheck.Outcome, Counter> decisions = new EnumMap<>(AccessCheck.Outcome.class);
+  private final Timer latency;
+
+  private AccessController(Builder b) {
+    this.config = b.config;
+    this.catalog = ApiCatalog.temporal();
+    this.crossNamespace = new CrossNamespaceCalls(catalog);
+    this.listNamespaces = Objects.requireNonNull(catalog.find(ApiCatalog.WORKFLOW + "/ListNamespaces"));
+    this.describeNamespace = Objects.requireNonNull(catalog.find(ApiCatalog.WORKFLOW + "/DescribeNamespace"));
+    ClassLoader loader = b.classLoader != null ? b.classLoader : AccessController.class.getClassLoader();
+    this.ownsClaimMapper = b.claimMapper == null;
+    this.claimMapper = b.claimMapper != null ? b.claimMapper : Plugins.claimMapper(config, b.clock, loader);
+    try {
+      this.ownsAuthorizer = b.authorizer == null;
+      this.authorizer = b.authorizer != null ? b.authorizer : Plugins.authorizer(config, loader);
+    } catch (RuntimeException e) {
+      if (ownsClaimMapper) {
+        claimMapper.close();
+      }
+      throw e;
+    }
+    MeterRegistry registry = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
+    for (AccessCheck.Outcome o : AccessCheck.Outcome.values()) {
+      decisions.put(o, Counter.builder("gatehouse.auth.decisions")
+          .description("Authorization decisions by result")
+          .tag("result", o.name().toLowerCase(Locale.ROOT))
+          .register(registry));
+    }
+    this.latency = Timer.builder("gatehouse.auth.decision.latency")
+        .description("Time to identify and authorize a call")
+        .register(registry);
+    if (!config.certificateRules().isEmpty()
+        && Arrays.stream(config.claimMapper().split("\\+")).map(String::strip).noneMatch("mtls"::equals)) {
+      log.warn("global.authorization.certificateRules are set but claimMapper '{}' does not use them; "
+          + "set claimMapper to mtls or default+mtls", config.claimMapper());
+    }
+    log.info("authorization: claimMapper={}, authorizer={}", claimMapper, authorizer);
+  }
+
+  /** A builder over {@code global.authorization}. */
+  public static Builder builder(Authorization config) {
+    return new Builder(config);
+  }
+
+  /** The controller {@code config} names, recording metrics in {@code registry} (may be {@code null}). */
+  public static AccessController create(Authorization config, MeterRegistry registry) {
+    return builder(config).meterRegistry(registry).build();
+  }
+
+  /**
+   * Decides whether a call may proceed.
+   *
+   * @param info the call's credentials ({@code null}: none)
+   * @param fullMethodName the gRPC method, with or without the leading {@code /}
+   * @param namespace the namespace read from the request body (the one the upstream will act on); {@code null} or
+   *     empty when the request has none
+   * @param request the serialized request, for cross-namespace checks and {@link CallTarget#request()}; may be
+   *     {@code null} when there is no protobuf body
+   * @return the decision; never {@code null}, never throws
+   */
+  public AccessCheck check(AuthInfo info, String fullMethodName, String namespace, byte[] request) {
+    long start = System.nanoTime();
+    AccessCheck result;
+    try {
+      result = decide(info == null ? AuthInfo.none() : info, fullMethodName, namespace == null ? "" : namespace,
+          request);
+    } catch (RuntimeException | LinkageError | AssertionError e) {
+      log.warn("authorization failed for {}: {}", fullMethodName, e.getClass().getName());
+      result = refuse(AccessCheck.Outcome.PERMISSION_DENIED, Claims.anonymous(), catalog.find(fullMethodName),
+          namespace, "authorization error: " + e.getClass().getSimpleName());
+    }
+    latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    decisions.get(result.outcome()).increment();
+    if (!result.allowed() && log.isDebugEnabled()) {
+      log.debug("{} {} namespace={} subject={}: {}", result.outcome(), fullMethodName, result.namespace(),
+          result.claims().subject(), result.reason());
+    }
+    return result;
+  }
+
+  private AccessCheck decide(AuthInfo info, String fullMethodName, String namespace, byte[] request) {
+    ApiMethod method = catalog.find(fullMethodName);
+    if (method == null) {
+      return refuse(AccessCheck.Outcome.PERMISSION_DENIED, Claims.anonymous(), null, namespace, "unknown method");
+    }
+
+    Claims claims = Claims.anonymous();
+    if (info.hasCredentials() || !claimMapper.authInfoRequired()) {
+      try {
+        Claims mapped = claimMapper.getClaims(info);
+        claims = mapped == null ? Claims.anonymous() : mapped;
+      } catch (AuthenticationException e) {
+        return refuse(AccessCheck.Outcome.UNAUTHENTICATED, Claims.anonymous(), method, namespace, e.getMessage());
+      } catch (RuntimeException e) {
+        // The message could carry the credential; only the type is logged.
+        log.warn("claim mapper {} failed: {}", claimMapper, e.getClass().getName());
+        return refuse(AccessCheck.Outcome.UNAUTHENTICATED, Claims.anonymous(), method, namespace,
+            "claim mapper error: " + e.getClass().getSimpleName());
+      }
+    }
+
+    if (method.scope() == ApiMethod.Scope.NAMESPACE && namespace.isEmpty()) {
+      return new AccessCheck(AccessCheck.Outcome.INVALID_ARGUMENT, claims, method, namespace, NAMESPACE_NOT_SET,
+          "namespace-scoped call without a namespace", false);
+    }
+    if (method.scope() == ApiMethod.Scope.CLUSTER) {
+      namespace = "";
+    }
+
+    Decision decision = authorize(claims, new CallTarget(catalog, method, namespace, request));
+    if (!decision.allowed()) {
+      return refuse(deniedOutcome(claims), claims, method, namespace, decision.reason());
+    }
+
+    if (crossNamespace.inspects(method)) {
+      List<CrossNamespaceCalls.Reach> reaches;
+      try {
+        reaches = crossNamespace.scan(method, request);
+      } catch (java.io.IOException e) {
+        return refuse(AccessCheck.Outcome.PERMISSION_DENIED, claims, method, namespace, "malformed request");
+      }
+      for (CrossNamespaceCalls.Reach reach : reaches) {
+        if (reach.namespace().equals(namespace)) {
+          continue;
+        }
+        Decision d = authorize(claims, new CallTarget(catalog, reach.asMethod(), reach.namespace(), null));
+        if (!d.allowed()) {
+          String why = d.reason() == null ? "denied" : d.reason();
+          return refuse(deniedOutcome(claims), claims, method, namespace,
+              "cross-namespace " + reach.asMethod().methodName() + " in " + reach.namespace() + ": " + why);
+        }
+      }
+    }
+    return new AccessCheck(AccessCheck.Outcome.ALLOW, claims, method, namespace, null, null,
+        method == listNamespaces);
+  }
+
+  // An anonymous caller refused is told to authenticate; an identified one that it may not (invariant 7).
+  private static AccessCheck.Outcome deniedOutcome(Claims claims) {
+    return claims.isAnonymous() ? AccessCheck.Outcome.UNAUTHENTICATED : AccessCheck.Outcome.PERMISSION_DENIED;
+  }
+
+  private Decision authorize(Claims claims, CallTarget target) {
+    Decision d = authorizer.authorize(claims, target);
+    return d == null ? Decision.deny("authorizer returned no decision") : d;
+  }
+
+  private AccessCheck refuse(
+      AccessCheck.Outcome outcome, Claims claims, ApiMethod method, String namespace, String reason) {
+    String base = outcome == AccessCheck.Outcome.UNAUTHENTICATED ? REQUEST_UNAUTHENTICATED : REQUEST_UNAUTHORIZED;
+    String message = config.exposeDenialReason() && reason != null ? base + " " + reason : base;
+    return new AccessCheck(outcome, claims, method, namespace == null ? "" : namespace, message, reason, false);
+  }
+
+  /**
+   * The response to send the caller: for an allowed {@code ListNamespaces} call, {@code response} without the
+   * namespaces the caller may not read (each checked as {@code DescribeNamespace}); otherwise {@code response}
+   * unchanged. A response that cannot be read becomes an empty list.
+   */
+  public byte[] filterResponse(AccessCheck check, byte[] response) {
+    if (!check.filtersResponse() || !check.allowed() || response == null) {
+      return response;
+    }
+    Claims claims = check.claims();
+    try {
+      return NamespaceListFilter.filter(response, ns -> mayRead(claims, ns));
+    } catch (java.io.IOException | RuntimeException e) {
+      log.warn("could not filter a ListNamespaces response ({}); returning an empty list", e.getClass().getName());
+      return new byte[0];
+    }
+  }
+
+  private boolean mayRead(Claims claims, String namespace) {
+    try {
+      return authorize(claims, new CallTarget(catalog, describeNamespace, namespace, null)).allowed();
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /**
+   * True for request headers a caller could use to forge an identity — {@code temporal-principal-*} and
+   * {@code gatehouse-*}, in any case — which must be removed before a call is forwarded.
+   */
+  public static boolean isForgeableHeader(String name) {
+    if (name == null) {
+      return false;
+    }
+    return name.regionMatches(true, 0, "temporal-principal-", 0, 19)
+        || name.regionMatches(true, 0, "gatehouse-", 0, 10);
+  }
+
+  /**
+   * Headers to add to the forwarded call: {@value #PRINCIPAL_TYPE_HEADER} and {@value #PRINCIPAL_NAME_HEADER} when
+   * {@code propagatePrincipal} is set and the caller is identified; otherwise none. Values are printable ASCII
+   * (other bytes are percent-encoded).
+   */
+  public Map<String, String> principalHeaders(Claims claims) {
+    if (!config.propagatePrincipal() || claims == null || claims.isAnonymous()) {
+      return Map.of();
+    }
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put(PRINCIPAL_TYPE_HEADER, headerValue(claims.authType() == null ? "unknown" : claims.authType()));
+    h.put(PRINCIPAL_NAME_HEADER, headerValue(claims.subject()));
+    return h;
+  }
+
+  private static String headerValue(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xff;
+      if (c >= 0x20 && c < 0x7f && c != '%') {
+        sb.append((char) c);
+      } else {
+        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return sb.toString();
+  }
+
+  /** The header carrying the bearer token ({@code authHeaderName}). */
+  public String authHeaderName() {
+    return config.authHeaderName();
+  }
+
+  /** The header carrying extra auth data ({@code authExtraHeaderName}). */
+  public String authExtraHeaderName() {
+    return config.authExtraHeaderName();
+  }
+
+  /** The claim mapper in use, for transports that identify callers outside {@link #check}. */
+  public ClaimMapper claimMapper() {
+    return claimMapper;
+  }
+
+  /** The authorizer in use. */
+  public Authorizer authorizer() {
+    return authorizer;
+  }
+
+  /** The API catalog decisions are made against. */
+  public ApiCatalog catalog() {
+    return catalog;
+  }
+
+  /** Closes the claim mapper and authorizer this controller created from the configuration (not overrides). */
+  @Override
+  public void close() {
+    if (ownsClaimMapper) {
+      claimMapper.close();
+    }
+    if (ownsAuthorizer) {
+      authorizer.close();
+    }
+  }
+
+  /** Builds an {@link AccessController}. */
+  public static final class Builder {
+    private final Authorization config;
+    private ClaimMapper claimMapper;
+    private Authorizer authorizer;
+    private MeterRegistry meterRegistry;
+    private ClassLoader classLoader;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(Authorization config) {
+      this.config = config == null ? Authorization.DEFAULT : config;
+    }
+
+    /** Use this mapper instead of the one {@code claimMapper} names; the caller keeps ownership. */
+    public Builder claimMapper(ClaimMapper claimMapper) {
+      this.claimMapper = claimMapper;
+      return this;
+    }
+
+    /** Use this authorizer instead of the one {@code authorizer} names; the caller keeps ownership. */
+    public Builder authorizer(Authorizer authorizer) {
+      this.authorizer = authorizer;
+      return this;
+    }
+
+    /** Where to record metrics; default: a private registry. */
+    public Builder meterRegistry(MeterRegistry meterRegistry) {
+      this.meterRegistry = meterRegistry;
+      return this;
+    }
+
+    /** Where to look for plugins; default: Gatehouse's own class loader. */
+    public Builder classLoader(ClassLoader classLoader) {
+      this.classLoader = classLoader;
+      return this;
+    }
+
+    Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /**
+     * Builds the controller.
+     *
+     * @throws dev.gatehouse.config.ConfigException when a name is unknown or a section is invalid
+     */
+    public AccessController build() {
+      return new AccessController(this);
+    }
+  }
+}

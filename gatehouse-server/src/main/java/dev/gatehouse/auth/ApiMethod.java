@@ -1,0 +1,49 @@
+package dev.gatehouse.auth;
+
+/**
+ * One method of the Temporal frontend API as Gatehouse classifies it, following Temporal's own method metadata
+ * ({@code common/api/metadata.go}).
+ *
+ * @param fullName {@code /package.Service/Method}, e.g.
+ *     {@code /temporal.api.workflowservice.v1.WorkflowService/StartWorkflowExecution}
+ * @param serviceName {@code package.Service}
+ * @param methodName the bare method name
+ * @param scope whether the call acts on one namespace or on the whole cluster
+ * @param access the least access the call needs
+ * @param namespaceFieldNumber the request's {@code namespace} field number, or 0 for cluster-scoped methods
+ * @param healthCheck true for calls anyone may make (gRPC health {@code Check} and {@code GetSystemInfo}), as in
+ *     Temporal's {@code IsHealthCheckAPI}
+ */
+public record ApiMethod(
+    String fullName,
+    String serviceName,
+    String methodName,
+    Scope scope,
+    Access access,
+    int namespaceFieldNumber,
+    boolean healthCheck) {
+
+  /** What a method acts on. */
+  public enum Scope {
+    /** The whole cluster; the request has no namespace. */
+    CLUSTER,
+    /** One namespace, named in the request. */
+    NAMESPACE
+  }
+
+  /** The least access a method needs; ordered. */
+  public enum Access {
+    READ,
+    WRITE,
+    ADMIN
+  }
+
+  /** The role Temporal's default authorizer requires for {@link #access()}. */
+  public Role requiredRole() {
+    return switch (access) {
+      case READ -> Role.READER;
+      case WRITE -> Role.WRITER;
+      case ADMIN -> Role.ADMIN;
+    };
+  }
+}

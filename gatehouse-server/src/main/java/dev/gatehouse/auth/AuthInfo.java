@@ -1,0 +1,39 @@
+package dev.gatehouse.auth;
+
+import dev.gatehouse.tls.PeerCertificate;
+import java.net.SocketAddress;
+
+/**
+ * The credentials a call arrived with, independent of the transport (gRPC data plane, codec HTTP server).
+ * Temporal's {@code AuthInfo}.
+ *
+ * @param authToken the value of the header named by {@code authHeaderName} (e.g. {@code Bearer eyJ...}), or
+ *     {@code null}
+ * @param extraData the value of the header named by {@code authExtraHeaderName}, or {@code null}
+ * @param tlsPeer the verified client certificate of the connection, or {@code null} without mutual TLS
+ * @param audience the JWT audience the transport expects for this call, or {@code null} to use the configured one
+ * @param remoteAddress the peer's address, or {@code null}
+ */
+public record AuthInfo(
+    String authToken, String extraData, PeerCertificate tlsPeer, String audience, SocketAddress remoteAddress) {
+  private static final AuthInfo NONE = new AuthInfo(null, null, null, null, null);
+
+  /** No credentials at all. */
+  public static AuthInfo none() {
+    return NONE;
+  }
+
+  /** True when the call carries a bearer token or a verified client certificate. */
+  public boolean hasCredentials() {
+    return (authToken != null && !authToken.isBlank()) || tlsPeer != null;
+  }
+
+  @Override
+  public String toString() {
+    // Never print the token.
+    return "AuthInfo[authToken=" + (authToken == null ? "absent" : "present") + ", extraData="
+        + (extraData == null ? "absent" : "present") + ", tlsPeer="
+        + (tlsPeer == null ? "none" : tlsPeer.subject()) + ", audience=" + audience + ", remoteAddress="
+        + remoteAddress + "]";
+  }
+}

@@ -1,0 +1,44 @@
+package dev.gatehouse.auth;
+
+/**
+ * Decides whether a caller may make a call. Temporal's {@code Authorizer}.
+ *
+ * <p>Gatehouse calls {@link #authorize} once per call, after the {@link ClaimMapper} has established the caller's
+ * {@link Claims} and before anything reaches the upstream; and again for every other namespace the call reaches
+ * into (a workflow task completion that signals, cancels or starts a child in another namespace is also checked as
+ * {@code SignalWorkflowExecution}, {@code RequestCancelWorkflowExecution} or {@code StartWorkflowExecution} in that
+ * namespace), and once per namespace when filtering a {@code ListNamespaces} response (as {@code DescribeNamespace}).
+ *
+ * <p>Implementations must be thread-safe and fast: they run on the request path, potentially for every call. An
+ * exception thrown from here denies the call; so does an unknown method (those never reach an authorizer).
+ *
+ * <p>Choose an implementation with {@code global.authorization.authorizer}: {@code default} ({@link
+ * #temporalDefault()}), {@code noop} (allow everything), or the {@link AuthorizerProvider#name()} of a plugin.
+ */
+public interface Authorizer extends AutoCloseable {
+
+  /**
+   * Decides.
+   *
+   * @param claims the caller's claims; never {@code null} — a caller without credentials has {@link
+   *     Claims#anonymous()}
+   * @param target the method, the namespace and lazily the request
+   * @return {@link Decision#allow()} or a denial; never {@code null} (a {@code null} result denies)
+   */
+  Decision authorize(Claims claims, CallTarget target);
+
+  /** Releases resources. Called once when Gatehouse stops. */
+  @Override
+  default void close() {}
+
+  /**
+   * Temporal's default authorizer: health checks ({@code grpc.health.v1.Health/Check}, {@code GetSystemInfo}) are
+   * allowed to everyone; cluster-scoped methods need the system role; namespace-scoped methods need the system role
+   * or the role in that namespace; the role must reach the method's access ({@code read < write < admin}).
+   * Gatehouse adds one thing: {@code ListNamespaces} is also allowed to callers with a reader role in some
+   * namespace, because Gatehouse filters its response down to the namespaces the caller may read.
+   */
+  static Authorizer temporalDefault() {
+    return DefaultAuthorizer.INSTANCE;
+  }
+}
