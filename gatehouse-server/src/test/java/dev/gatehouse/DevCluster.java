@@ -53,16 +53,22 @@ public final class DevCluster {
 
   /** Service stubs as a worker would build them: only the TLS context differs from a direct connection. */
   public static WorkflowServiceStubs stubs(int port, Path caCert, Path clientCert, Path clientKey) throws Exception {
+    return stubs(port, caCert, clientCert, clientKey, o -> {});
+  }
+
+  /** As above, with extra options (e.g. an authorization header provider). */
+  public static WorkflowServiceStubs stubs(int port, Path caCert, Path clientCert, Path clientKey,
+      java.util.function.Consumer<WorkflowServiceStubsOptions.Builder> options) throws Exception {
     var ssl = GrpcSslContexts.forClient().trustManager(caCert.toFile());
     if (clientCert != null) {
       ssl.keyManager(clientCert.toFile(), clientKey.toFile());
     }
-    return WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder()
-            .setTarget("localhost:" + port)
-            .setSslContext(ssl.build())
-            .setRpcTimeout(Duration.ofSeconds(10))
-            .build());
+    WorkflowServiceStubsOptions.Builder b = WorkflowServiceStubsOptions.newBuilder()
+        .setTarget("localhost:" + port)
+        .setSslContext(ssl.build())
+        .setRpcTimeout(Duration.ofSeconds(10));
+    options.accept(b);
+    return WorkflowServiceStubs.newServiceStubs(b.build());
   }
 
   public static File file(Path p) {

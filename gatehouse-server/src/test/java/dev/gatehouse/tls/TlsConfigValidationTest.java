@@ -142,7 +142,7 @@ class TlsConfigValidationTest {
     assertThat(e.getMessage()).contains("unknown TLS version \"1.1\"", "\"1.3\"", "\"1.2\"");
     ConfigException internodeError = null;
     try {
-      new InternodeTls(internode(null, new ClientTls(null, false, null, null, true), "TLSv1.3"), FILES, null, null);
+      new InternodeTls(internode(null, new ClientTls(null, false, null, null, true), "1.0"), FILES, null, null);
     } catch (ConfigException x) {
       internodeError = x;
     }
