@@ -49,7 +49,8 @@ class DataConverterTest {
 
     assertThat(inPayments.fromPayloads(0, payloads, String.class, String.class)).isEqualTo("hello");
     assertThat(inPayments.fromPayloads(1, payloads, Integer.class, Integer.class)).isEqualTo(42);
-    assertThat(inPayments.fromPayloads(2, payloads, Map.class, Map.class)).isEqualTo(Map.of("k", "v"));
+    Object map = inPayments.fromPayloads(2, payloads, Map.class, Map.class);
+    assertThat(map).isEqualTo(Map.of("k", "v"));
   }
 
   @Test
