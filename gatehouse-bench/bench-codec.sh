@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Codec benchmarks: builds gatehouse-bench, runs dev.gatehouse.bench.codec.* with JMH on the newest JDK found, and
+# prints ops/s, MB/s and the ratios the design's codec targets are stated in.
+#
+#   gatehouse-bench/bench-codec.sh                       # defaults: -f 1 -wi 2 -i 3 -w 2s -r 2s
+#   gatehouse-bench/bench-codec.sh -f 1 -wi 5 -i 10      # any JMH options replace the defaults
+#   GATEHOUSE_BENCH_JAVA_HOME=/path/to/jdk gatehouse-bench/bench-codec.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# shellcheck source=../.mvn/select-jdk.sh
+. .mvn/select-jdk.sh
+./mvnw -q -pl gatehouse-bench -am package -DskipTests
+
+# JDK 25's AES-GCM is ~3.5x JDK 17's for large payloads: run on the newest JDK, not merely one >= 21.
+run_home="${GATEHOUSE_BENCH_JAVA_HOME:-}"
+if [ -z "$run_home" ]; then
+  run_home="$JAVA_HOME"; best_v=$(gatehouse_java_major "$JAVA_HOME")
+  for home in /usr/lib/jvm/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
+    [ -x "$home/bin/java" ] || continue
+    v=$(gatehouse_java_major "$home")
+    if [ "${v:-0}" -gt "${best_v:-0}" ]; then run_home="$home"; best_v="$v"; fi
+  done
+fi
+echo "JDK: $("$run_home/bin/java" -version 2>&1 | head -n 1) ($run_home)"
+
+results=gatehouse-bench/target/codec-bench.csv
+if [ "$#" -eq 0 ]; then set -- -f 1 -wi 2 -i 3 -w 2s -r 2s; fi
+"$run_home/bin/java" -jar gatehouse-bench/target/gatehouse-bench.jar 'dev.gatehouse.bench.codec.*' \
+  "$@" -rf csv -rff "$results"
+
+# CSV: "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit","Param: size"
+awk -F, '
+  NR == 1 { next }
+  {
+    gsub(/"/, "")
+    name = $1; sub(/.*\./, "", name)
+    op = (name ~ /^encode/) ? "encode" : "decode"
+    impl = name; sub(/^(encode|decode)/, "", impl)
+    size = $8 + 0; score[op, impl, size] = $5 + 0
+    if (!(size in seen)) { seen[size] = 1; sorted[++n] = size }
+  }
+  function label(s) { return s >= 1048576 ? s / 1048576 " MiB" : (s >= 1024 ? s / 1024 " KiB" : s " B") }
+  function ratio(a, b) { return b ? sprintf("%.2f", a / b) : "-" }
+  END {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && sorted[j - 1] > sorted[j]; j--) {
+      t = sorted[j]; sorted[j] = sorted[j - 1]; sorted[j - 1] = t
+    }
+    split("Gatehouse Reference Sample Bare BareAlloc", impls, " ")
+    split("encode decode", ops, " ")
+    printf "\nThroughput (ops/s and MB/s of payload data)\n%-7s %-8s", "op", "size"
+    for (k = 1; k <= 5; k++) printf " %24s", impls[k]
+    printf "\n"
+    for (o = 1; o <= 2; o++) for (i = 1; i <= n; i++) {
+      op = ops[o]; s = sorted[i]
+      printf "%-7s %-8s", op, label(s)
+      for (k = 1; k <= 5; k++) {
+        v = score[op, impls[k], s]
+        printf " %11.0f ops/s %6.0f MB/s", v, v * s / 1e6
+      }
+      printf "\n"
+    }
+    printf "\nRatios\n%-7s %-8s %10s %10s %10s %15s\n", "op", "size", "ours/ref", "ours/sample", "ours/bare", "ours/bare+alloc"
+    for (o = 1; o <= 2; o++) for (i = 1; i <= n; i++) {
+      op = ops[o]; s = sorted[i]
+      g = score[op, "Gatehouse", s]; r = score[op, "Reference", s]; p = score[op, "Sample", s]
+      b = score[op, "Bare", s]; a = score[op, "BareAlloc", s]
+      if (g == 0) continue
+      printf "%-7s %-8s %10s %10s %10s %15s\n", op, label(s), ratio(g, r), ratio(g, p), ratio(g, b), ratio(g, a)
+      if (r && g / r < 0.9) fail = fail sprintf("  %s %s: ours/reference %.2f < 0.90\n", op, label(s), g / r)
+      if ((s == 256 || s == 1024) && p && g / p < 3) fail = fail sprintf("  %s %s: ours/sample %.2f < 3\n", op, label(s), g / p)
+      if (s == 1048576 && b && g / b < 0.5) fail = fail sprintf("  %s %s: ours/bare %.2f < 0.5\n", op, label(s), g / b)
+    }
+    printf "\nTargets (DESIGN.md): >= 3x sample at 256 B and 1 KiB, >= 0.9x reference at every size, >= 0.5x bare at 1 MiB\n"
+    if (fail == "") print "All codec targets met."; else printf "Targets missed:\n%s", fail
+  }' "$results"
