@@ -2,7 +2,6 @@ package dev.gatehouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -14,19 +13,13 @@ import dev.gatehouse.tls.IssuedCertificate;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.workflowservice.v1.GetSystemInfoRequest;
-import io.temporal.client.WorkflowClient;
-import io.temporal.client.WorkflowClientOptions;
-import io.temporal.client.WorkflowOptions;
-import io.temporal.client.WorkflowStub;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.worker.WorkerFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -61,24 +54,7 @@ class GatehouseEndToEndTest {
   void anUnchangedSdkWorkerRunsWorkflowsThroughTheGatewayWithMutualTlsOnBothLegs() throws Exception {
     WorkflowServiceStubs stubs = DevCluster.stubs(gatehouse.grpcPort(), pki.caCert(), pki.clientCert(), pki.clientKey());
     try {
-      WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace("default").build());
-      WorkerFactory factory = WorkerFactory.newInstance(client);
-      var worker = factory.newWorker("mtls-e2e");
-      worker.registerWorkflowImplementationTypes(SampleWorkflows.GreetingWorkflowImpl.class);
-      worker.registerActivitiesImplementations(new SampleWorkflows.GreeterImpl());
-      factory.start();
-      for (int i = 0; i < 3; i++) {
-        SampleWorkflows.GreetingWorkflow wf = client.newWorkflowStub(SampleWorkflows.GreetingWorkflow.class,
-            WorkflowOptions.newBuilder().setTaskQueue("mtls-e2e").setWorkflowId("mtls-" + i).build());
-        WorkflowClient.start(wf::run, "ada");
-        wf.add("grace");
-        await().atMost(Duration.ofSeconds(30)).until(() -> wf.pending() == 1);
-        wf.finish();
-        @SuppressWarnings("unchecked")
-        List<Object> result = WorkflowStub.fromTyped(wf).getResult(List.class);
-        assertThat(result).containsExactly("hello ada", "hello grace");
-      }
-      factory.shutdownNow();
+      SampleWorkflows.runGreetings(stubs, "mtls-e2e", "mtls-", 3);
     } finally {
       stubs.shutdownNow();
     }

@@ -1,5 +1,6 @@
 package dev.gatehouse.tls;
 
+import dev.gatehouse.MutableClock;
 import static dev.gatehouse.tls.TlsTestSupport.frontend;
 import static dev.gatehouse.tls.TlsTestSupport.internode;
 import static dev.gatehouse.tls.TlsTestSupport.serverTls;

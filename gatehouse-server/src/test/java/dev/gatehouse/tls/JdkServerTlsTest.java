@@ -1,5 +1,6 @@
 package dev.gatehouse.tls;
 
+import dev.gatehouse.MutableClock;
 import static dev.gatehouse.tls.TlsTestSupport.serverTls;
 import static dev.gatehouse.tls.TlsTestSupport.write;
 import static dev.gatehouse.tls.TlsTestSupport.writeCa;

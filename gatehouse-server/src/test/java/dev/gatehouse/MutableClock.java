@@ -1,4 +1,4 @@
-package dev.gatehouse.auth;
+package dev.gatehouse;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,15 +7,24 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A clock tests move by hand. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
   private volatile Instant now;
 
-  MutableClock(Instant start) {
-    this.now = start;
+  public MutableClock(Instant now) {
+    this.now = now;
   }
 
-  void advance(Duration d) {
+  public void set(Instant instant) {
+    now = instant;
+  }
+
+  public void advance(Duration d) {
     now = now.plus(d);
+  }
+
+  @Override
+  public Instant instant() {
+    return now;
   }
 
   @Override
@@ -26,10 +35,5 @@ final class MutableClock extends Clock {
   @Override
   public Clock withZone(ZoneId zone) {
     return this;
-  }
-
-  @Override
-  public Instant instant() {
-    return now;
   }
 }
