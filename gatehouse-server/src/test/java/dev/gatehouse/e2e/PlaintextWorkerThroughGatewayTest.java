@@ -1,7 +1,5 @@
 package dev.gatehouse.e2e;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.gatehouse.EmbeddedTemporal;
 import dev.gatehouse.proxy.DataPlane;
 import io.temporal.serviceclient.WorkflowServiceStubs;
