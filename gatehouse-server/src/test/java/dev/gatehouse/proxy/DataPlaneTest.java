@@ -129,6 +129,26 @@ class DataPlaneTest {
   }
 
   @Test
+  void messagesAboveGrpcsDefaultLimitPassBothWaysAsTheSdkSendsThem() throws Exception {
+    ScriptedUpstream up = upstream();
+    byte[] big = new byte[6 * 1024 * 1024]; // over grpc's 4 MiB default, under the SDK's 128 MB
+    big[big.length - 1] = 7;
+    up.answer(r -> CompletableFuture.completedFuture(big));
+    DataPlane dp = gateway(up.address());
+    StartWorkflowExecutionRequest request = StartWorkflowExecutionRequest.newBuilder().setNamespace("ns")
+        .setInput(io.temporal.api.common.v1.Payloads.newBuilder().addPayloads(io.temporal.api.common.v1.Payload.newBuilder()
+            .setData(com.google.protobuf.ByteString.copyFrom(big)))).build();
+    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", dp.port()).usePlaintext()
+        .maxInboundMessageSize(DataPlane.MAX_MESSAGE_BYTES).build();
+    closeables.add(() -> ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+
+    byte[] response = call(ch, START, request.toByteArray(), new Metadata());
+
+    assertThat(response).hasSize(big.length).endsWith(7);
+    assertThat(up.received.poll(5, TimeUnit.SECONDS).request()).hasSize(request.getSerializedSize());
+  }
+
+  @Test
   void aRefusalAtTheSeamNeverReachesTheUpstream() throws Exception {
     ScriptedUpstream up = upstream();
     DataPlane dp = gateway(up.address(), c ->

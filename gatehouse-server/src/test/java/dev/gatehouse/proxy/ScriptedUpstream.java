@@ -34,6 +34,7 @@ final class ScriptedUpstream implements AutoCloseable {
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .fallbackHandlerRegistry(new AnyMethod())
+            .maxInboundMessageSize(DataPlane.MAX_MESSAGE_BYTES)
             .build()
             .start();
   }
