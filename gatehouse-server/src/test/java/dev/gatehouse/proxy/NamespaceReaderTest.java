@@ -78,6 +78,57 @@ class NamespaceReaderTest {
     }
   }
 
+  /**
+   * Mutated requests (flipped, dropped and duplicated bytes): the scan never fails with anything but
+   * InvalidProtocolBufferException, and whenever protobuf accepts the bytes, both read the same namespace.
+   */
+  @Test
+  void mutatedRequestsNeverDisagreeWithProtobuf() throws Exception {
+    Random random = new Random(7);
+    byte[] seed = StartWorkflowExecutionRequest.newBuilder().setNamespace("seed-ns").setWorkflowId("w")
+        .setWorkflowType(WorkflowType.newBuilder().setName("T"))
+        .setInput(Payloads.newBuilder().addPayloads(Payload.newBuilder().setData(ByteString.copyFromUtf8("data"))))
+        .build().toByteArray();
+    int agreed = 0;
+    for (int i = 0; i < 20_000; i++) {
+      byte[] b = mutate(seed, random);
+      String scanned;
+      try {
+        scanned = NamespaceReader.read(b, 1);
+      } catch (InvalidProtocolBufferException rejected) {
+        continue;
+      }
+      StartWorkflowExecutionRequest parsed;
+      try {
+        parsed = StartWorkflowExecutionRequest.parseFrom(b);
+      } catch (InvalidProtocolBufferException upstreamWouldReject) {
+        continue;
+      }
+      assertThat(scanned).as("mutation %d", i).isEqualTo(parsed.getNamespace());
+      agreed++;
+    }
+    assertThat(agreed).isGreaterThan(1000);
+  }
+
+  private static byte[] mutate(byte[] seed, Random r) {
+    byte[] b = seed.clone();
+    int edits = 1 + r.nextInt(3);
+    for (int e = 0; e < edits; e++) {
+      switch (r.nextInt(3)) {
+        case 0 -> b[r.nextInt(b.length)] = (byte) r.nextInt(256);
+        case 1 -> {
+          int at = r.nextInt(b.length);
+          byte[] shorter = new byte[b.length - 1];
+          System.arraycopy(b, 0, shorter, 0, at);
+          System.arraycopy(b, at + 1, shorter, at, b.length - at - 1);
+          b = shorter.length == 0 ? b : shorter;
+        }
+        default -> b = concat(b, java.util.Arrays.copyOfRange(b, 0, r.nextInt(b.length)));
+      }
+    }
+    return b;
+  }
+
   @Test
   void malformedBytesAreRejected() {
     byte[] valid = PollWorkflowTaskQueueRequest.newBuilder().setNamespace("ns").setIdentity("me").build().toByteArray();
