@@ -30,16 +30,22 @@ final class ChildJvm implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts {@code main} and waits until it prints {@code PORT <n>}. */
+  /** Starts {@code main} on this JVM's class path and waits until it prints {@code PORT <n>}. */
   static ChildJvm start(String name, Class<?> main, List<String> jvmOptions, List<String> args, Path logDir,
       Duration timeout) throws IOException, InterruptedException {
+    return start(name, System.getProperty("java.class.path"), main.getName(), jvmOptions, args, logDir, timeout);
+  }
+
+  /** Starts {@code mainClass} from {@code classPath} and waits until it prints {@code PORT <n>}. */
+  static ChildJvm start(String name, String classPath, String mainClass, List<String> jvmOptions, List<String> args,
+      Path logDir, Duration timeout) throws IOException, InterruptedException {
     String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<String> command = new ArrayList<>();
     command.add(java);
     command.addAll(jvmOptions);
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(main.getName());
+    command.add(classPath);
+    command.add(mainClass);
     command.addAll(args);
     Path log = logDir.resolve(name + ".log");
     Process process = new ProcessBuilder(command)

@@ -92,14 +92,17 @@ public final class LoadHarness {
           List.of(pki.dir().toString()), dir, START_TIMEOUT));
       say("upstream pid " + upstream.pid() + " on port " + upstream.port());
 
-      List<String> gatewayJvm = new ArrayList<>(jvm);
-      if (options.jfr) {
-        gatewayJvm.add("-XX:StartFlightRecording=filename=" + dir.resolve("gateway.jfr") + ",settings=profile,dumponexit=true");
-      }
-      gatewayJvm.addAll(options.gatewayJvm);
-      ChildJvm gateway = own(ChildJvm.start("gateway", GatewayMain.class, gatewayJvm,
+      ChildJvm gateway = own(ChildJvm.start("gateway", GatewayMain.class, gatewayJvm(jvm, dir, "gateway"),
           List.of(pki.dir().toString(), Integer.toString(upstream.port())), dir, START_TIMEOUT));
       say("gateway pid " + gateway.pid() + " on port " + gateway.port());
+      List<ChildJvm> otherGateways = new ArrayList<>();
+      for (Map.Entry<String, String> other : options.compareGateways.entrySet()) {
+        ChildJvm g = own(ChildJvm.start(other.getKey(), other.getValue(), GatewayMain.class.getName(),
+            gatewayJvm(jvm, dir, other.getKey()),
+            List.of(pki.dir().toString(), Integer.toString(upstream.port())), dir, START_TIMEOUT));
+        say(other.getKey() + " (class path " + other.getValue() + ") pid " + g.pid() + " on port " + g.port());
+        otherGateways.add(g);
+      }
 
       String nginxVersion = "not run";
       Nginx nginx = null;
@@ -121,6 +124,9 @@ public final class LoadHarness {
       targets.add(new Target(Report.DIRECT, upstream.port(), -1, own(BenchCluster.clientStubs(pki, upstream.port()))));
       targets.add(new Target(Report.GATEWAY, gateway.port(), gateway.pid(),
           own(BenchCluster.clientStubs(pki, gateway.port()))));
+      for (ChildJvm g : otherGateways) {
+        targets.add(new Target(g.name(), g.port(), g.pid(), own(BenchCluster.clientStubs(pki, g.port()))));
+      }
       if (nginx != null) {
         targets.add(new Target(Report.NGINX, nginx.port(), nginx.pid(), own(BenchCluster.clientStubs(pki, nginx.port()))));
       }
@@ -145,13 +151,16 @@ public final class LoadHarness {
               seq.proxyCpuPerCall(), conc.proxyCpuPerCall(),
               seq.upstreamCpuPerCall(), conc.upstreamCpuPerCall(),
               seq.clientCpuPerCall(), conc.clientCpuPerCall(),
+              seq.proxySwitchesPerCall(), seq.perCall(seq.upstreamSwitches), seq.perCall(seq.clientSwitches),
               seq.errors + conc.errors);
           results.get(t.name).add(m);
           say(String.format(java.util.Locale.ROOT,
-              "round %d %-7s p50 %6.0f µs  p99 %6.0f µs  %7.0f calls/s  proxy CPU %s/%s µs  upstream CPU %.0f/%.0f µs%s",
+              "round %d %-7s p50 %6.0f µs  p99 %6.0f µs  %7.0f calls/s  proxy CPU %s/%s µs  upstream CPU %.0f/%.0f µs"
+                  + "  switches/call %s/%.1f/%.1f%s",
               round, t.name, m.p50Micros(), m.p99Micros(), m.callsPerSecond(),
               Report.f0(m.proxySeqCpuMicros()), Report.f0(m.proxyConcCpuMicros()),
               m.upstreamSeqCpuMicros(), m.upstreamConcCpuMicros(),
+              Report.f1(m.proxySeqSwitches()), m.upstreamSeqSwitches(), m.clientSeqSwitches(),
               m.errors() > 0 ? "  ERRORS " + m.errors() : ""));
         }
       }
@@ -178,9 +187,32 @@ public final class LoadHarness {
     }
   }
 
+  private List<String> gatewayJvm(List<String> common, Path dir, String name) {
+    List<String> out = new ArrayList<>(common);
+    if (options.jfr) {
+      out.add("-XX:StartFlightRecording=filename=" + dir.resolve(name + ".jfr") + ",settings=profile,dumponexit=true");
+    }
+    out.addAll(options.gatewayJvm);
+    return out;
+  }
+
   /** What one phase measured. */
   private record Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, long proxyCpuMicros,
-      long upstreamCpuMicros, long clientCpuMicros, boolean proxied) {
+      long upstreamCpuMicros, long clientCpuMicros, long proxySwitches, long upstreamSwitches, long clientSwitches,
+      boolean proxied) {
+    Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, long[] before, long[] after, boolean proxied) {
+      this(calls, errors, elapsedNanos, sortedNanos, after[0] - before[0], after[1] - before[1], after[2] - before[2],
+          after[3] - before[3], after[4] - before[4], after[5] - before[5], proxied);
+    }
+
+    double perCall(long count) {
+      return (double) count / calls;
+    }
+
+    double proxySwitchesPerCall() {
+      return proxied ? perCall(proxySwitches) : Double.NaN;
+    }
+
     double proxyCpuPerCall() {
       return proxied ? (double) proxyCpuMicros / calls : Double.NaN;
     }
@@ -214,8 +246,7 @@ public final class LoadHarness {
     long elapsed = System.nanoTime() - start;
     long[] after = cpuNow(t, upstreamPid);
     Arrays.sort(nanos);
-    return new Phase(calls, errors, elapsed, nanos, after[0] - before[0], after[1] - before[1], after[2] - before[2],
-        t.proxyPid > 0);
+    return new Phase(calls, errors, elapsed, nanos, before, after, t.proxyPid > 0);
   }
 
   private Phase concurrent(Target t, Duration duration, long upstreamPid) throws InterruptedException {
@@ -259,15 +290,18 @@ public final class LoadHarness {
     for (Thread th : threads) {
       th.join();
     }
-    return new Phase(calls.sum(), errors.sum(), elapsed, new long[0], after[0] - before[0], after[1] - before[1],
-        after[2] - before[2], t.proxyPid > 0);
+    return new Phase(calls.sum(), errors.sum(), elapsed, new long[0], before, after, t.proxyPid > 0);
   }
 
   private long[] cpuNow(Target t, long upstreamPid) {
+    long self = ProcessHandle.current().pid();
     return new long[] {
         t.proxyPid > 0 ? cpu.micros(t.proxyPid) : 0,
         cpu.micros(upstreamPid),
-        cpu.micros(ProcessHandle.current().pid())
+        cpu.micros(self),
+        t.proxyPid > 0 ? cpu.contextSwitches(t.proxyPid) : 0,
+        cpu.contextSwitches(upstreamPid),
+        cpu.contextSwitches(self)
     };
   }
 
@@ -384,14 +418,17 @@ public final class LoadHarness {
           --calls N              sequential calls per round and target (default 5000)
           --threads N            client threads in the concurrent phase (default 16)
           --seconds N            length of the concurrent phase (default 5)
-          --warmup-calls N       sequential warm-up calls per target (default 5000)
-          --warmup-seconds N     concurrent warm-up per target (default 3)
+          --warmup-calls N       sequential warm-up calls per target (default 20000)
+          --warmup-seconds N     seconds of concurrent warm-up per target (default 5)
           --nginx-workers W      nginx worker_processes (default auto)
           --nginx PATH           nginx binary (default: found on PATH or /usr/sbin)
           --no-nginx             skip the nginx comparison
           --results DIR          where the Markdown report goes (default gatehouse-bench/results)
           --gateway-jvm OPT      extra JVM option for the gateway process (repeatable)
           --upstream-jvm OPT     extra JVM option for the upstream process (repeatable)
+          --compare-gateway NAME=CLASSPATH
+                                 also measure a gateway built elsewhere (e.g. a copy of the bench jar from
+                                 another commit) as target NAME, in the same rounds (repeatable)
           --jfr                  record the gateway with JFR (profile settings); keeps the work dir
           --keep                 keep the work dir (PKI, configs, logs)
         """;
@@ -400,14 +437,15 @@ public final class LoadHarness {
     int calls = 5000;
     int threads = 16;
     int seconds = 5;
-    int warmupCalls = 5000;
-    int warmupSeconds = 3;
+    int warmupCalls = 20000;
+    int warmupSeconds = 5;
     String nginxWorkers = "auto";
     Path nginxBinary;
     boolean nginx = true;
     Path results = Path.of("gatehouse-bench", "results");
     final List<String> gatewayJvm = new ArrayList<>();
     final List<String> upstreamJvm = new ArrayList<>();
+    final Map<String, String> compareGateways = new LinkedHashMap<>();
     boolean jfr;
     boolean keep;
     boolean help;
@@ -448,6 +486,15 @@ public final class LoadHarness {
               case "--results" -> o.results = Path.of(value);
               case "--gateway-jvm" -> o.gatewayJvm.add(value);
               case "--upstream-jvm" -> o.upstreamJvm.add(value);
+              case "--compare-gateway" -> {
+                int sep = value.indexOf('=');
+                String name = sep > 0 ? value.substring(0, sep) : "";
+                if (!name.matches("[a-z][a-z0-9-]*") || List.of(Report.DIRECT, Report.GATEWAY, Report.NGINX).contains(name)
+                    || o.compareGateways.containsKey(name)) {
+                  throw new IllegalArgumentException("--compare-gateway takes NAME=CLASSPATH with a new lower-case NAME");
+                }
+                o.compareGateways.put(name, value.substring(sep + 1));
+              }
               default -> throw new IllegalArgumentException("unknown option " + a);
             }
           }

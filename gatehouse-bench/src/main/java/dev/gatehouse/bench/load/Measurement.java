@@ -18,6 +18,9 @@ import java.util.function.ToDoubleFunction;
  * @param upstreamConcCpuMicros the upstream's CPU per concurrent call
  * @param clientSeqCpuMicros the client's (this harness') CPU per sequential call
  * @param clientConcCpuMicros the client's CPU per concurrent call
+ * @param proxySeqSwitches the proxy's context switches per sequential call (NaN for direct)
+ * @param upstreamSeqSwitches the upstream's context switches per sequential call
+ * @param clientSeqSwitches the client's context switches per sequential call
  * @param errors calls that failed in either phase
  */
 record Measurement(
@@ -32,6 +35,9 @@ record Measurement(
     double upstreamConcCpuMicros,
     double clientSeqCpuMicros,
     double clientConcCpuMicros,
+    double proxySeqSwitches,
+    double upstreamSeqSwitches,
+    double clientSeqSwitches,
     long errors) {
 
   /** Nearest-rank percentile of nanosecond samples, in microseconds. */

@@ -47,6 +47,38 @@ final class ProcessCpu {
     return ticks * 1_000_000L / ticksPerSecond;
   }
 
+  /**
+   * Context switches so far (voluntary + involuntary, every thread) of {@code pid} and its live descendants:
+   * each time a thread sleeps or is woken counts, so hand-offs between threads show here.
+   */
+  long contextSwitches(long pid) {
+    long n = switches(pid);
+    for (ProcessHandle child : descendants(pid)) {
+      n += switches(child.pid());
+    }
+    return n;
+  }
+
+  private static long switches(long pid) {
+    long n = 0;
+    try (var tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : tasks) {
+        try {
+          for (String line : Files.readAllLines(task.resolve("status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
+              n += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+          }
+        } catch (IOException threadGone) {
+          // a thread that ended between listing and reading
+        }
+      }
+    } catch (IOException processGone) {
+      return 0;
+    }
+    return n;
+  }
+
   long ticksPerSecond() {
     return ticksPerSecond;
   }

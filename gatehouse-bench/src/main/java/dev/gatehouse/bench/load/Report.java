@@ -114,8 +114,8 @@ final class Report {
 
   String roundsTable() {
     StringBuilder b = new StringBuilder();
-    b.append("| round | target | p50 µs | p99 µs | calls/s | proxy CPU µs seq / conc | upstream CPU µs seq / conc | client CPU µs seq / conc | errors |\n");
-    b.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    b.append("| round | target | p50 µs | p99 µs | calls/s | proxy CPU µs seq / conc | upstream CPU µs seq / conc | client CPU µs seq / conc | ctx switches/call seq: proxy / upstream / client | errors |\n");
+    b.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     int rounds = byTarget.get(DIRECT).size();
     for (int r = 0; r < rounds; r++) {
       for (String t : targets) {
@@ -131,6 +131,8 @@ final class Report {
             .append(" | ").append(f0(m.proxySeqCpuMicros())).append(" / ").append(f0(m.proxyConcCpuMicros()))
             .append(" | ").append(f0(m.upstreamSeqCpuMicros())).append(" / ").append(f0(m.upstreamConcCpuMicros()))
             .append(" | ").append(f0(m.clientSeqCpuMicros())).append(" / ").append(f0(m.clientConcCpuMicros()))
+            .append(" | ").append(f1(m.proxySeqSwitches())).append(" / ").append(f1(m.upstreamSeqSwitches()))
+            .append(" / ").append(f1(m.clientSeqSwitches()))
             .append(" | ").append(m.errors())
             .append(" |\n");
       }
@@ -140,6 +142,10 @@ final class Report {
 
   static String f0(double d) {
     return Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%.0f", d);
+  }
+
+  static String f1(double d) {
+    return Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%.1f", d);
   }
 
   static String f2(double d) {
