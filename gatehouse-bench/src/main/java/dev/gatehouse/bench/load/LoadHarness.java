@@ -200,9 +200,14 @@ public final class LoadHarness {
   private record Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, long proxyCpuMicros,
       long upstreamCpuMicros, long clientCpuMicros, long proxySwitches, long upstreamSwitches, long clientSwitches,
       boolean proxied) {
-    Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, long[] before, long[] after, boolean proxied) {
-      this(calls, errors, elapsedNanos, sortedNanos, after[0] - before[0], after[1] - before[1], after[2] - before[2],
-          after[3] - before[3], after[4] - before[4], after[5] - before[5], proxied);
+    Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, Reading before, Reading after,
+        boolean proxied) {
+      this(calls, errors, elapsedNanos, sortedNanos,
+          after.micros()[0] - before.micros()[0], after.micros()[1] - before.micros()[1],
+          after.micros()[2] - before.micros()[2],
+          ProcessCpu.switchesBetween(before.switches().get(0), after.switches().get(0)),
+          ProcessCpu.switchesBetween(before.switches().get(1), after.switches().get(1)),
+          ProcessCpu.switchesBetween(before.switches().get(2), after.switches().get(2)), proxied);
     }
 
     double perCall(long count) {
@@ -231,7 +236,7 @@ public final class LoadHarness {
     DescribeNamespaceRequest request = DescribeNamespaceRequest.newBuilder().setNamespace(NAMESPACE).build();
     long[] nanos = new long[calls];
     long errors = 0;
-    long[] before = cpuNow(t, upstreamPid);
+    Reading before = cpuNow(t, upstreamPid);
     long start = System.nanoTime();
     for (int i = 0; i < calls; i++) {
       long t0 = System.nanoTime();
@@ -244,7 +249,7 @@ public final class LoadHarness {
       nanos[i] = System.nanoTime() - t0;
     }
     long elapsed = System.nanoTime() - start;
-    long[] after = cpuNow(t, upstreamPid);
+    Reading after = cpuNow(t, upstreamPid);
     Arrays.sort(nanos);
     return new Phase(calls, errors, elapsed, nanos, before, after, t.proxyPid > 0);
   }
@@ -280,29 +285,28 @@ public final class LoadHarness {
       th.start();
       threads.add(th);
     }
-    long[] before = cpuNow(t, upstreamPid);
+    Reading before = cpuNow(t, upstreamPid);
     long start = System.nanoTime();
     deadline[0] = start + duration.toNanos();
     go.countDown();
     done.await();
     long elapsed = System.nanoTime() - start;
-    long[] after = cpuNow(t, upstreamPid);
+    Reading after = cpuNow(t, upstreamPid);
     for (Thread th : threads) {
       th.join();
     }
     return new Phase(calls.sum(), errors.sum(), elapsed, new long[0], before, after, t.proxyPid > 0);
   }
 
-  private long[] cpuNow(Target t, long upstreamPid) {
+  /** CPU micros of proxy, upstream and client, and their threads' context switch counts. */
+  private record Reading(long[] micros, List<Map<Long, Long>> switches) {}
+
+  private Reading cpuNow(Target t, long upstreamPid) {
     long self = ProcessHandle.current().pid();
-    return new long[] {
-        t.proxyPid > 0 ? cpu.micros(t.proxyPid) : 0,
-        cpu.micros(upstreamPid),
-        cpu.micros(self),
-        t.proxyPid > 0 ? cpu.contextSwitches(t.proxyPid) : 0,
-        cpu.contextSwitches(upstreamPid),
-        cpu.contextSwitches(self)
-    };
+    return new Reading(
+        new long[] {t.proxyPid > 0 ? cpu.micros(t.proxyPid) : 0, cpu.micros(upstreamPid), cpu.micros(self)},
+        List.of(t.proxyPid > 0 ? cpu.contextSwitches(t.proxyPid) : Map.of(), cpu.contextSwitches(upstreamPid),
+            cpu.contextSwitches(self)));
   }
 
   private final AtomicBoolean errorShown = new AtomicBoolean();

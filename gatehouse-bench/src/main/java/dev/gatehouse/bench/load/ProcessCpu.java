@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * CPU time of a process and its live descendants (user + system, every thread), from {@code /proc/<pid>/stat}.
@@ -48,21 +50,32 @@ final class ProcessCpu {
   }
 
   /**
-   * Context switches so far (voluntary + involuntary, every thread) of {@code pid} and its live descendants:
-   * each time a thread sleeps or is woken counts, so hand-offs between threads show here.
+   * Context switches so far (voluntary + involuntary) of every thread of {@code pid} and its live descendants, by
+   * thread id: each time a thread sleeps or is woken counts, so hand-offs between threads show here. Compare two
+   * readings with {@link #switchesBetween}: a thread's count disappears with the thread.
    */
-  long contextSwitches(long pid) {
-    long n = switches(pid);
+  Map<Long, Long> contextSwitches(long pid) {
+    Map<Long, Long> out = new HashMap<>();
+    addSwitches(pid, out);
     for (ProcessHandle child : descendants(pid)) {
-      n += switches(child.pid());
+      addSwitches(child.pid(), out);
+    }
+    return out;
+  }
+
+  /** Switches made between two readings by threads alive at the second (a thread started in between counts whole). */
+  static long switchesBetween(Map<Long, Long> before, Map<Long, Long> after) {
+    long n = 0;
+    for (Map.Entry<Long, Long> e : after.entrySet()) {
+      n += e.getValue() - before.getOrDefault(e.getKey(), 0L);
     }
     return n;
   }
 
-  private static long switches(long pid) {
-    long n = 0;
+  private static void addSwitches(long pid, Map<Long, Long> out) {
     try (var tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
       for (Path task : tasks) {
+        long n = 0;
         try {
           for (String line : Files.readAllLines(task.resolve("status"))) {
             if (line.startsWith("voluntary_ctxt_switches:") || line.startsWith("nonvoluntary_ctxt_switches:")) {
@@ -70,13 +83,13 @@ final class ProcessCpu {
             }
           }
         } catch (IOException threadGone) {
-          // a thread that ended between listing and reading
+          continue;
         }
+        out.put(Long.parseLong(task.getFileName().toString()), n);
       }
     } catch (IOException processGone) {
-      return 0;
+      // nothing to add
     }
-    return n;
   }
 
   long ticksPerSecond() {
@@ -90,12 +103,15 @@ final class ProcessCpu {
   }
 
   private static long ticks(long pid) {
-    String stat;
     try {
-      stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      return ticksOf(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
     } catch (IOException e) {
       return 0; // gone between listing and reading
     }
+  }
+
+  /** User + system clock ticks from the text of a {@code /proc/<pid>/stat} file. */
+  static long ticksOf(String stat) {
     // The command name (field 2) may hold spaces and parentheses: fields after the last ')' are fixed.
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
     // f[0] is field 3 (state); utime is field 14, stime field 15.
