@@ -14,8 +14,8 @@ if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "[bench] nginx is missing: installing Debian's nginx for the peer-proxy comparison" >&2
     export DEBIAN_FRONTEND=noninteractive
-    if ! { apt-get update -qq >/dev/null 2>&1 || true; } ||
-       ! { apt-get install -y -qq nginx-light >/dev/null 2>&1 || apt-get install -y -qq nginx >/dev/null 2>&1; }; then
+    apt-get update -qq >/dev/null 2>&1 || true
+    if ! apt-get install -y -qq nginx-light >/dev/null 2>&1 && ! apt-get install -y -qq nginx >/dev/null 2>&1; then
       echo "[bench] could not install nginx; the run goes on without the nginx comparison" >&2
     fi
   else
