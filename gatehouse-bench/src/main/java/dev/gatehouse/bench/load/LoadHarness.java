@@ -1,0 +1,529 @@
+package dev.gatehouse.bench.load;
+
+import dev.gatehouse.tls.DevPki;
+import io.grpc.StatusRuntimeException;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
+import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
+
+/**
+ * The gateway load run: client (this process), upstream and gateway each in its own process, nginx as the peer
+ * proxy, measured side by side in one run with the targets alternating so drift hits all alike.
+ *
+ * <p>Per round and target: {@code --calls} sequential calls (p50, p99) and {@code --seconds} of
+ * {@code --threads}-way concurrent calls (throughput); around each phase the CPU time of the proxy (gateway JVM,
+ * or nginx master and workers) and of the upstream JVM, divided by the calls made. Every call is
+ * {@code DescribeNamespace("default")} through the Temporal SDK's blocking stub with mTLS: namespace-scoped, cheap
+ * and answered by the in-memory server.
+ *
+ * <p>Run it with {@code gatehouse-bench/bench-gateway.sh [options]}; {@code --help} lists the options.
+ */
+public final class LoadHarness {
+  private static final String NAMESPACE = "default";
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+  private final Options options;
+  private final ProcessCpu cpu = ProcessCpu.probe();
+  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private LoadHarness(Options options) {
+    this.options = options;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println(Options.USAGE);
+      System.exit(2);
+      return;
+    }
+    if (options.help) {
+      System.out.println(Options.USAGE);
+      return;
+    }
+    if (!ProcessCpu.available()) {
+      System.err.println("the load harness reads CPU time from /proc: Linux only");
+      System.exit(2);
+    }
+    LoadHarness harness = new LoadHarness(options);
+    Runtime.getRuntime().addShutdownHook(new Thread(harness::closeAll, "load-harness-shutdown"));
+    int status = harness.run();
+    System.exit(status);
+  }
+
+  private record Target(String name, int port, long proxyPid, WorkflowServiceStubs stubs) {}
+
+  private int run() throws Exception {
+    Path dir = Files.createTempDirectory("gatehouse-load-");
+    boolean ok = false;
+    try {
+      say("work dir " + dir + " (PKI, configs, child logs)");
+      DevPki pki = DevPki.ensure(dir.resolve("pki"));
+      String loadBefore = loadAverage();
+
+      List<String> jvm = new ArrayList<>(List.of("-Xms256m", "-Xmx512m", "--enable-native-access=ALL-UNNAMED"));
+      List<String> upstreamJvm = new ArrayList<>(jvm);
+      upstreamJvm.addAll(options.upstreamJvm);
+      ChildJvm upstream = own(ChildJvm.start("upstream", UpstreamMain.class, upstreamJvm,
+          List.of(pki.dir().toString()), dir, START_TIMEOUT));
+      say("upstream pid " + upstream.pid() + " on port " + upstream.port());
+
+      ChildJvm gateway = own(ChildJvm.start("gateway", GatewayMain.class, gatewayJvm(jvm, dir, "gateway"),
+          List.of(pki.dir().toString(), Integer.toString(upstream.port())), dir, START_TIMEOUT));
+      say("gateway pid " + gateway.pid() + " on port " + gateway.port());
+      List<ChildJvm> otherGateways = new ArrayList<>();
+      for (Map.Entry<String, String> other : options.compareGateways.entrySet()) {
+        ChildJvm g = own(ChildJvm.start(other.getKey(), other.getValue(), GatewayMain.class.getName(),
+            gatewayJvm(jvm, dir, other.getKey()),
+            List.of(pki.dir().toString(), Integer.toString(upstream.port())), dir, START_TIMEOUT));
+        say(other.getKey() + " (class path " + other.getValue() + ") pid " + g.pid() + " on port " + g.port());
+        otherGateways.add(g);
+      }
+
+      String nginxVersion = "not run";
+      Nginx nginx = null;
+      if (options.nginx) {
+        Optional<Path> binary = options.nginxBinary != null ? Optional.of(options.nginxBinary) : Nginx.find();
+        if (binary.isEmpty()) {
+          say("nginx not found on PATH or in /usr/sbin: skipping the nginx comparison "
+              + "(bench-gateway.sh installs Debian's nginx when apt-get is usable)");
+        } else {
+          nginxVersion = Nginx.version(binary.get());
+          nginx = own(Nginx.start(binary.get(), dir.resolve("nginx"), pki, upstream.port(), options.nginxWorkers,
+              Duration.ofSeconds(15)));
+          say("nginx " + nginxVersion + " pid " + nginx.pid() + " on port " + nginx.port()
+              + " (worker_processes " + options.nginxWorkers + ")");
+        }
+      }
+
+      List<Target> targets = new ArrayList<>();
+      targets.add(new Target(Report.DIRECT, upstream.port(), -1, own(BenchCluster.clientStubs(pki, upstream.port()))));
+      targets.add(new Target(Report.GATEWAY, gateway.port(), gateway.pid(),
+          own(BenchCluster.clientStubs(pki, gateway.port()))));
+      for (ChildJvm g : otherGateways) {
+        targets.add(new Target(g.name(), g.port(), g.pid(), own(BenchCluster.clientStubs(pki, g.port()))));
+      }
+      if (nginx != null) {
+        targets.add(new Target(Report.NGINX, nginx.port(), nginx.pid(), own(BenchCluster.clientStubs(pki, nginx.port()))));
+      }
+
+      for (Target t : targets) {
+        say("warming up " + t.name + ": " + options.warmupCalls + " sequential calls, " + options.warmupSeconds
+            + " s concurrent");
+        sequential(t, options.warmupCalls, upstream.pid());
+        concurrent(t, Duration.ofSeconds(options.warmupSeconds), upstream.pid());
+      }
+
+      Map<String, List<Measurement>> results = new LinkedHashMap<>();
+      targets.forEach(t -> results.put(t.name, new ArrayList<>()));
+      for (int round = 1; round <= options.rounds; round++) {
+        for (Target t : targets) {
+          Phase seq = sequential(t, options.calls, upstream.pid());
+          Phase conc = concurrent(t, Duration.ofSeconds(options.seconds), upstream.pid());
+          Measurement m = new Measurement(t.name, round,
+              Measurement.percentileMicros(seq.sortedNanos, 0.50),
+              Measurement.percentileMicros(seq.sortedNanos, 0.99),
+              conc.calls / (conc.elapsedNanos / 1e9),
+              seq.proxyCpuPerCall(), conc.proxyCpuPerCall(),
+              seq.upstreamCpuPerCall(), conc.upstreamCpuPerCall(),
+              seq.clientCpuPerCall(), conc.clientCpuPerCall(),
+              seq.proxySwitchesPerCall(), seq.perCall(seq.upstreamSwitches), seq.perCall(seq.clientSwitches),
+              seq.errors + conc.errors);
+          results.get(t.name).add(m);
+          say(String.format(java.util.Locale.ROOT,
+              "round %d %-7s p50 %6.0f µs  p99 %6.0f µs  %7.0f calls/s  proxy CPU %s/%s µs  upstream CPU %.0f/%.0f µs"
+                  + "  switches/call %s/%.1f/%.1f%s",
+              round, t.name, m.p50Micros(), m.p99Micros(), m.callsPerSecond(),
+              Report.f0(m.proxySeqCpuMicros()), Report.f0(m.proxyConcCpuMicros()),
+              m.upstreamSeqCpuMicros(), m.upstreamConcCpuMicros(),
+              Report.f1(m.proxySeqSwitches()), m.upstreamSeqSwitches(), m.clientSeqSwitches(),
+              m.errors() > 0 ? "  ERRORS " + m.errors() : ""));
+        }
+      }
+
+      Report report = new Report(targets.stream().map(Target::name).toList(), results);
+      String markdown = markdown(report, nginxVersion, loadBefore, loadAverage());
+      System.out.println();
+      System.out.println(markdown);
+      Path out = resultsFile();
+      Files.writeString(out, markdown);
+      say("wrote " + out);
+      ok = results.values().stream().flatMap(List::stream).allMatch(m -> m.errors() == 0);
+      if (!ok) {
+        say("some calls failed: figures are suspect; child logs kept in " + dir);
+      }
+      return ok ? 0 : 1;
+    } finally {
+      closeAll();
+      if (ok && !options.keep && !options.jfr) {
+        deleteTree(dir);
+      } else {
+        say("kept " + dir + (options.jfr ? " (gateway.jfr: jfr print --events jdk.ExecutionSample ...)" : ""));
+      }
+    }
+  }
+
+  private List<String> gatewayJvm(List<String> common, Path dir, String name) {
+    List<String> out = new ArrayList<>(common);
+    if (options.jfr) {
+      out.add("-XX:StartFlightRecording=filename=" + dir.resolve(name + ".jfr") + ",settings=profile,dumponexit=true");
+    }
+    out.addAll(options.gatewayJvm);
+    return out;
+  }
+
+  /** What one phase measured. */
+  private record Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, long proxyCpuMicros,
+      long upstreamCpuMicros, long clientCpuMicros, long proxySwitches, long upstreamSwitches, long clientSwitches,
+      boolean proxied) {
+    Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, Reading before, Reading after,
+        boolean proxied) {
+      this(calls, errors, elapsedNanos, sortedNanos,
+          after.micros()[0] - before.micros()[0], after.micros()[1] - before.micros()[1],
+          after.micros()[2] - before.micros()[2],
+          ProcessCpu.switchesBetween(before.switches().get(0), after.switches().get(0)),
+          ProcessCpu.switchesBetween(before.switches().get(1), after.switches().get(1)),
+          ProcessCpu.switchesBetween(before.switches().get(2), after.switches().get(2)), proxied);
+    }
+
+    double perCall(long count) {
+      return (double) count / calls;
+    }
+
+    double proxySwitchesPerCall() {
+      return proxied ? perCall(proxySwitches) : Double.NaN;
+    }
+
+    double proxyCpuPerCall() {
+      return proxied ? (double) proxyCpuMicros / calls : Double.NaN;
+    }
+
+    double upstreamCpuPerCall() {
+      return (double) upstreamCpuMicros / calls;
+    }
+
+    double clientCpuPerCall() {
+      return (double) clientCpuMicros / calls;
+    }
+  }
+
+  private Phase sequential(Target t, int calls, long upstreamPid) {
+    WorkflowServiceGrpc.WorkflowServiceBlockingStub stub = t.stubs.blockingStub();
+    DescribeNamespaceRequest request = DescribeNamespaceRequest.newBuilder().setNamespace(NAMESPACE).build();
+    long[] nanos = new long[calls];
+    long errors = 0;
+    Reading before = cpuNow(t, upstreamPid);
+    long start = System.nanoTime();
+    for (int i = 0; i < calls; i++) {
+      long t0 = System.nanoTime();
+      try {
+        stub.describeNamespace(request);
+      } catch (StatusRuntimeException e) {
+        errors++;
+        reportError(t, e);
+      }
+      nanos[i] = System.nanoTime() - t0;
+    }
+    long elapsed = System.nanoTime() - start;
+    Reading after = cpuNow(t, upstreamPid);
+    Arrays.sort(nanos);
+    return new Phase(calls, errors, elapsed, nanos, before, after, t.proxyPid > 0);
+  }
+
+  private Phase concurrent(Target t, Duration duration, long upstreamPid) throws InterruptedException {
+    DescribeNamespaceRequest request = DescribeNamespaceRequest.newBuilder().setNamespace(NAMESPACE).build();
+    LongAdder calls = new LongAdder();
+    LongAdder errors = new LongAdder();
+    CountDownLatch go = new CountDownLatch(1);
+    CountDownLatch done = new CountDownLatch(options.threads);
+    long[] deadline = new long[1];
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < options.threads; i++) {
+      Thread th = new Thread(() -> {
+        WorkflowServiceGrpc.WorkflowServiceBlockingStub stub = t.stubs.blockingStub();
+        try {
+          go.await();
+          while (System.nanoTime() - deadline[0] < 0) {
+            try {
+              stub.describeNamespace(request);
+            } catch (StatusRuntimeException e) {
+              errors.increment();
+              reportError(t, e);
+            }
+            calls.increment();
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        } finally {
+          done.countDown();
+        }
+      }, "load-" + t.name + "-" + i);
+      th.start();
+      threads.add(th);
+    }
+    Reading before = cpuNow(t, upstreamPid);
+    long start = System.nanoTime();
+    deadline[0] = start + duration.toNanos();
+    go.countDown();
+    done.await();
+    long elapsed = System.nanoTime() - start;
+    Reading after = cpuNow(t, upstreamPid);
+    for (Thread th : threads) {
+      th.join();
+    }
+    return new Phase(calls.sum(), errors.sum(), elapsed, new long[0], before, after, t.proxyPid > 0);
+  }
+
+  /** CPU micros of proxy, upstream and client, and their threads' context switch counts. */
+  private record Reading(long[] micros, List<Map<Long, Long>> switches) {}
+
+  private Reading cpuNow(Target t, long upstreamPid) {
+    long self = ProcessHandle.current().pid();
+    return new Reading(
+        new long[] {t.proxyPid > 0 ? cpu.micros(t.proxyPid) : 0, cpu.micros(upstreamPid), cpu.micros(self)},
+        List.of(t.proxyPid > 0 ? cpu.contextSwitches(t.proxyPid) : Map.of(), cpu.contextSwitches(upstreamPid),
+            cpu.contextSwitches(self)));
+  }
+
+  private final AtomicBoolean errorShown = new AtomicBoolean();
+
+  private void reportError(Target t, StatusRuntimeException e) {
+    if (errorShown.compareAndSet(false, true)) {
+      say("call through " + t.name + " failed (further failures are only counted): " + e.getStatus());
+    }
+  }
+
+  private String markdown(Report report, String nginxVersion, String loadBefore, String loadAfter) {
+    String date = LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME).substring(0, 16);
+    return """
+        # Gateway load run, %s
+
+        Client, upstream and gateway each in its own JVM, nginx as the peer proxy; mTLS (TLS 1.3) on every leg, \
+        dev PKI certificates. Call: `DescribeNamespace("default")` through the Temporal SDK's blocking stub, \
+        one channel per target, against the in-memory Temporal test server.
+
+        - Command: `gatehouse-bench/bench-gateway.sh %s`
+        - Machine: %d CPUs (`availableProcessors`), load average %s before, %s after; other work may share it, so \
+        figures carry noise.
+        - Java %s (%s); child JVMs `-Xms256m -Xmx512m`%s; nginx %s, `worker_processes %s`, upstream `keepalive 64`.
+        - Fairness rule: each proxy at its default size for this machine (the gateway's default gRPC/Netty threads, \
+        nginx `worker_processes auto` = one worker per core), mTLS on both legs, TLS 1.3, both reusing upstream \
+        connections.
+        - Per round and target: %d sequential calls (p50, p99), then %d s of %d-way concurrent calls (throughput). \
+        Targets alternate %s, %d rounds after warm-up (%d sequential calls + %d s concurrent each).
+        - CPU per call: process CPU time (`/proc/<pid>/stat` utime + stime, %d ticks/s; nginx master + workers) over \
+        the phase, divided by the calls made in it.
+        - Figures: median over rounds; added latency and ratios are taken against direct within each round, then the \
+        median.
+
+        %s
+        ## Gateway against the targets
+
+        %s
+        ## Rounds
+
+        %s""".formatted(date, options.commandLine(), Runtime.getRuntime().availableProcessors(), loadBefore,
+        loadAfter, System.getProperty("java.version"), System.getProperty("java.vm.name"),
+        options.gatewayJvm.isEmpty() ? "" : ", gateway " + String.join(" ", options.gatewayJvm),
+        nginxVersion, options.nginxWorkers, options.calls, options.seconds, options.threads,
+        String.join(", ", report.targetsInOrder()) + ", …", options.rounds, options.warmupCalls,
+        options.warmupSeconds, cpu.ticksPerSecond(), report.summaryTable(), report.targetChecks(),
+        report.roundsTable());
+  }
+
+  private Path resultsFile() throws IOException {
+    Files.createDirectories(options.results);
+    String date = LocalDate.now().toString();
+    Path out = options.results.resolve("gateway-" + date + ".md");
+    for (int n = 2; Files.exists(out); n++) {
+      out = options.results.resolve("gateway-" + date + "-" + n + ".md");
+    }
+    return out;
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + " / " + f[1] + " / " + f[2];
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  private <T extends AutoCloseable> T own(T resource) {
+    synchronized (resources) {
+      resources.push(resource);
+    }
+    return resource;
+  }
+
+  private <T extends WorkflowServiceStubs> T own(T stubs) {
+    own((AutoCloseable) stubs::shutdownNow);
+    return stubs;
+  }
+
+  private void closeAll() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    synchronized (resources) {
+      while (!resources.isEmpty()) {
+        try {
+          resources.pop().close();
+        } catch (Exception e) {
+          System.err.println("while stopping: " + e);
+        }
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not delete " + dir + ": " + e);
+    }
+  }
+
+  private static void say(String line) {
+    System.out.println("[load] " + line);
+    System.out.flush();
+  }
+
+  /** Command-line options; every one has a default that gives a run of a few minutes on two cores. */
+  static final class Options {
+    static final String USAGE = """
+        usage: LoadHarness [options]
+          --rounds N             rounds of direct, gateway, nginx (default 4)
+          --calls N              sequential calls per round and target (default 5000)
+          --threads N            client threads in the concurrent phase (default 16)
+          --seconds N            length of the concurrent phase (default 5)
+          --warmup-calls N       sequential warm-up calls per target (default 20000)
+          --warmup-seconds N     seconds of concurrent warm-up per target (default 5)
+          --nginx-workers W      nginx worker_processes (default auto)
+          --nginx PATH           nginx binary (default: found on PATH or /usr/sbin)
+          --no-nginx             skip the nginx comparison
+          --results DIR          where the Markdown report goes (default gatehouse-bench/results)
+          --gateway-jvm OPT      extra JVM option for the gateway process (repeatable)
+          --upstream-jvm OPT     extra JVM option for the upstream process (repeatable)
+          --compare-gateway NAME=CLASSPATH
+                                 also measure a gateway built elsewhere (e.g. a copy of the bench jar from
+                                 another commit) as target NAME, in the same rounds (repeatable)
+          --jfr                  record the gateway with JFR (profile settings); keeps the work dir
+          --keep                 keep the work dir (PKI, configs, logs)
+        """;
+
+    int rounds = 4;
+    int calls = 5000;
+    int threads = 16;
+    int seconds = 5;
+    int warmupCalls = 20000;
+    int warmupSeconds = 5;
+    String nginxWorkers = "auto";
+    Path nginxBinary;
+    boolean nginx = true;
+    Path results = Path.of("gatehouse-bench", "results");
+    final List<String> gatewayJvm = new ArrayList<>();
+    final List<String> upstreamJvm = new ArrayList<>();
+    final Map<String, String> compareGateways = new LinkedHashMap<>();
+    boolean jfr;
+    boolean keep;
+    boolean help;
+    private final List<String> given = new ArrayList<>();
+
+    static Options parse(String[] args) {
+      Options o = new Options();
+      o.given.addAll(List.of(args));
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        String value = null;
+        int eq = a.indexOf('=');
+        if (a.startsWith("--") && eq > 0) {
+          value = a.substring(eq + 1);
+          a = a.substring(0, eq);
+        }
+        switch (a) {
+          case "--help", "-h" -> o.help = true;
+          case "--no-nginx" -> o.nginx = false;
+          case "--jfr" -> o.jfr = true;
+          case "--keep" -> o.keep = true;
+          default -> {
+            if (value == null) {
+              if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("missing value for " + a);
+              }
+              value = args[++i];
+            }
+            switch (a) {
+              case "--rounds" -> o.rounds = positive(a, value);
+              case "--calls" -> o.calls = positive(a, value);
+              case "--threads" -> o.threads = positive(a, value);
+              case "--seconds" -> o.seconds = positive(a, value);
+              case "--warmup-calls" -> o.warmupCalls = positive(a, value);
+              case "--warmup-seconds" -> o.warmupSeconds = positive(a, value);
+              case "--nginx-workers" -> o.nginxWorkers = value;
+              case "--nginx" -> o.nginxBinary = Path.of(value);
+              case "--results" -> o.results = Path.of(value);
+              case "--gateway-jvm" -> o.gatewayJvm.add(value);
+              case "--upstream-jvm" -> o.upstreamJvm.add(value);
+              case "--compare-gateway" -> {
+                int sep = value.indexOf('=');
+                String name = sep > 0 ? value.substring(0, sep) : "";
+                if (!name.matches("[a-z][a-z0-9-]*") || List.of(Report.DIRECT, Report.GATEWAY, Report.NGINX).contains(name)
+                    || o.compareGateways.containsKey(name)) {
+                  throw new IllegalArgumentException("--compare-gateway takes NAME=CLASSPATH with a new lower-case NAME");
+                }
+                o.compareGateways.put(name, value.substring(sep + 1));
+              }
+              default -> throw new IllegalArgumentException("unknown option " + a);
+            }
+          }
+        }
+      }
+      if (!o.nginxWorkers.matches("auto|[1-9]\\d*")) {
+        throw new IllegalArgumentException("--nginx-workers takes auto or a positive number");
+      }
+      return o;
+    }
+
+    private static int positive(String name, String value) {
+      try {
+        int n = Integer.parseInt(value);
+        if (n > 0) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new IllegalArgumentException(name + " takes a positive whole number, not " + value);
+    }
+
+    String commandLine() {
+      return String.join(" ", given);
+    }
+  }
+}

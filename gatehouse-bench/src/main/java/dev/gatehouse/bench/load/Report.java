@@ -1,0 +1,158 @@
+package dev.gatehouse.bench.load;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The run's figures as Markdown: the summary table (medians of the round figures; differences and ratios against
+ * direct are taken within each round, then the median), the targets, and every round's raw figures.
+ */
+final class Report {
+  static final String DIRECT = "direct";
+  static final String GATEWAY = "gateway";
+  static final String NGINX = "nginx";
+
+  private final Map<String, List<Measurement>> byTarget;
+  private final List<String> targets;
+
+  /** @param byTarget every target's rounds in round order; must hold {@value #DIRECT} */
+  Report(List<String> targets, Map<String, List<Measurement>> byTarget) {
+    this.targets = targets;
+    this.byTarget = byTarget;
+  }
+
+  List<String> targetsInOrder() {
+    return targets;
+  }
+
+  double median(String target, ToDoubleFunction<Measurement> figure) {
+    return Measurement.median(byTarget.get(target), figure);
+  }
+
+  /** Median over rounds of (target's figure - direct's figure) in the same round. */
+  double addedMedian(String target, ToDoubleFunction<Measurement> figure) {
+    return pairedMedian(target, figure, (t, d) -> t - d);
+  }
+
+  /** Median over rounds of (target's figure / direct's figure) in the same round. */
+  double ratioMedian(String target, ToDoubleFunction<Measurement> figure) {
+    return pairedMedian(target, figure, (t, d) -> t / d);
+  }
+
+  private double pairedMedian(String target, ToDoubleFunction<Measurement> figure,
+      java.util.function.DoubleBinaryOperator op) {
+    List<Measurement> t = byTarget.get(target);
+    List<Measurement> d = byTarget.get(DIRECT);
+    double[] v = new double[Math.min(t.size(), d.size())];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = op.applyAsDouble(figure.applyAsDouble(t.get(i)), figure.applyAsDouble(d.get(i)));
+    }
+    return Measurement.median(v);
+  }
+
+  String summaryTable() {
+    StringBuilder b = new StringBuilder();
+    b.append("| target | p50 µs | p99 µs | added p50 µs | added p99 µs | calls/s (conc) | × direct | proxy CPU µs/call seq | proxy CPU µs/call conc | upstream CPU µs/call seq | upstream CPU µs/call conc | upstream CPU × direct seq / conc | client CPU µs/call seq / conc |\n");
+    b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (String t : targets) {
+      boolean direct = t.equals(DIRECT);
+      b.append("| ").append(t)
+          .append(" | ").append(f0(median(t, Measurement::p50Micros)))
+          .append(" | ").append(f0(median(t, Measurement::p99Micros)))
+          .append(" | ").append(direct ? "-" : signed(addedMedian(t, Measurement::p50Micros)))
+          .append(" | ").append(direct ? "-" : signed(addedMedian(t, Measurement::p99Micros)))
+          .append(" | ").append(f0(median(t, Measurement::callsPerSecond)))
+          .append(" | ").append(direct ? "1.00" : f2(ratioMedian(t, Measurement::callsPerSecond)))
+          .append(" | ").append(direct ? "-" : f0(median(t, Measurement::proxySeqCpuMicros)))
+          .append(" | ").append(direct ? "-" : f0(median(t, Measurement::proxyConcCpuMicros)))
+          .append(" | ").append(f0(median(t, Measurement::upstreamSeqCpuMicros)))
+          .append(" | ").append(f0(median(t, Measurement::upstreamConcCpuMicros)))
+          .append(" | ").append(direct ? "1.00 / 1.00" : f2(ratioMedian(t, Measurement::upstreamSeqCpuMicros)) + " / "
+              + f2(ratioMedian(t, Measurement::upstreamConcCpuMicros)))
+          .append(" | ").append(f0(median(t, Measurement::clientSeqCpuMicros))).append(" / ")
+          .append(f0(median(t, Measurement::clientConcCpuMicros)))
+          .append(" |\n");
+    }
+    return b.toString();
+  }
+
+  /** The gateway against the design's targets and against nginx, one line each. */
+  String targetChecks() {
+    if (!byTarget.containsKey(GATEWAY)) {
+      return "";
+    }
+    List<String> lines = new ArrayList<>();
+    double addedP50 = addedMedian(GATEWAY, Measurement::p50Micros);
+    double addedP99 = addedMedian(GATEWAY, Measurement::p99Micros);
+    double tput = ratioMedian(GATEWAY, Measurement::callsPerSecond);
+    double seq = median(GATEWAY, Measurement::proxySeqCpuMicros);
+    double conc = median(GATEWAY, Measurement::proxyConcCpuMicros);
+    double upSeq = ratioMedian(GATEWAY, Measurement::upstreamSeqCpuMicros);
+    double upConc = ratioMedian(GATEWAY, Measurement::upstreamConcCpuMicros);
+    lines.add(check("added p50 ≤ 100 µs", signed(addedP50) + " µs", addedP50 <= 100));
+    lines.add(check("added p99 ≤ 250 µs", signed(addedP99) + " µs", addedP99 <= 250));
+    lines.add(check("throughput ≥ 0.6× direct", f2(tput) + "×", tput >= 0.6));
+    boolean nginx = byTarget.containsKey(NGINX);
+    double nSeq = nginx ? median(NGINX, Measurement::proxySeqCpuMicros) : 120;
+    double nConc = nginx ? median(NGINX, Measurement::proxyConcCpuMicros) : 55;
+    String against = nginx ? "nginx's in this run" : "the reference nginx figure (nginx not run)";
+    lines.add(check("gateway CPU per sequential call ≤ " + against + " (" + f0(nSeq) + " µs)", f0(seq) + " µs",
+        seq <= nSeq));
+    lines.add(check("gateway CPU per concurrent call ≤ " + against + " (" + f0(nConc) + " µs)", f0(conc) + " µs",
+        conc <= nConc));
+    lines.add(check("upstream CPU per call within 1.1× direct (seq / conc)", f2(upSeq) + "× / " + f2(upConc) + "×",
+        upSeq <= 1.1 && upConc <= 1.1));
+    return String.join("\n", lines) + "\n";
+  }
+
+  private static String check(String target, String measured, boolean met) {
+    return "- " + (met ? "met" : "**missed**") + ": " + target + " — measured " + measured;
+  }
+
+  String roundsTable() {
+    StringBuilder b = new StringBuilder();
+    b.append("| round | target | p50 µs | p99 µs | calls/s | proxy CPU µs seq / conc | upstream CPU µs seq / conc | client CPU µs seq / conc | ctx switches/call seq: proxy / upstream / client | errors |\n");
+    b.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    int rounds = byTarget.get(DIRECT).size();
+    for (int r = 0; r < rounds; r++) {
+      for (String t : targets) {
+        List<Measurement> ms = byTarget.get(t);
+        if (r >= ms.size()) {
+          continue;
+        }
+        Measurement m = ms.get(r);
+        b.append("| ").append(m.round()).append(" | ").append(t)
+            .append(" | ").append(f0(m.p50Micros()))
+            .append(" | ").append(f0(m.p99Micros()))
+            .append(" | ").append(f0(m.callsPerSecond()))
+            .append(" | ").append(f0(m.proxySeqCpuMicros())).append(" / ").append(f0(m.proxyConcCpuMicros()))
+            .append(" | ").append(f0(m.upstreamSeqCpuMicros())).append(" / ").append(f0(m.upstreamConcCpuMicros()))
+            .append(" | ").append(f0(m.clientSeqCpuMicros())).append(" / ").append(f0(m.clientConcCpuMicros()))
+            .append(" | ").append(f1(m.proxySeqSwitches())).append(" / ").append(f1(m.upstreamSeqSwitches()))
+            .append(" / ").append(f1(m.clientSeqSwitches()))
+            .append(" | ").append(m.errors())
+            .append(" |\n");
+      }
+    }
+    return b.toString();
+  }
+
+  static String f0(double d) {
+    return Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%.0f", d);
+  }
+
+  static String f1(double d) {
+    return Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%.1f", d);
+  }
+
+  static String f2(double d) {
+    return Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%.2f", d);
+  }
+
+  static String signed(double d) {
+    return Double.isNaN(d) ? "-" : String.format(Locale.ROOT, "%+.0f", d);
+  }
+}
