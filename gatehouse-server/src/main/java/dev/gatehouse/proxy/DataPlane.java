@@ -12,6 +12,15 @@ import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.EventLoop;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -42,20 +51,35 @@ public final class DataPlane implements AutoCloseable {
   static final String HEALTH_SERVICE = "temporal.api.workflowservice.v1.WorkflowService";
 
   private final Server server;
-  private final ManagedChannel upstream;
+  private final EventLoopGroup boss;
+  private final EventLoopGroup workers;
+  private final LoopLocalUpstream upstream;
   private final Duration shutdownGrace;
   private final List<ProxiedMethod> methods;
 
   private DataPlane(Builder b) {
     this.methods = ProxiedMethod.all();
     this.shutdownGrace = b.shutdownGrace;
-    this.upstream = upstreamChannel(b);
+    boolean epoll = Epoll.isAvailable();
+    int threads = Runtime.getRuntime().availableProcessors();
+    this.boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
+    this.workers = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
+    List<EventLoop> loops = new ArrayList<>();
+    List<ManagedChannel> channels = new ArrayList<>();
+    workers.forEach(e -> {
+      loops.add((EventLoop) e);
+      channels.add(upstreamChannel(b, (EventLoop) e, epoll));
+    });
+    this.upstream = new LoopLocalUpstream(loops, channels);
     CallMetrics metrics = new CallMetrics(b.meterRegistry, methods);
     UpstreamFailures failures = new UpstreamFailures(b.upstreamAddress.getHostString() + ":" + b.upstreamAddress.getPort());
 
     NettyServerBuilder sb =
         NettyServerBuilder.forAddress(b.listenAddress)
             .directExecutor()
+            .bossEventLoopGroup(boss)
+            .workerEventLoopGroup(workers)
+            .channelType(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .maxInboundMetadataSize(64 * 1024)
             .permitKeepAliveTime(PERMIT_KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
@@ -76,10 +100,12 @@ public final class DataPlane implements AutoCloseable {
     this.server = sb.build();
   }
 
-  private static ManagedChannel upstreamChannel(Builder b) {
+  private static ManagedChannel upstreamChannel(Builder b, EventLoop loop, boolean epoll) {
     NettyChannelBuilder cb =
         NettyChannelBuilder.forAddress(b.upstreamAddress)
             .directExecutor()
+            .eventLoopGroup(loop)
+            .channelType(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
             .maxInboundMessageSize(MAX_MESSAGE_BYTES)
             .maxInboundMetadataSize(64 * 1024)
             .keepAliveTime(30, TimeUnit.SECONDS)
@@ -110,6 +136,8 @@ public final class DataPlane implements AutoCloseable {
       server.start();
     } catch (IOException e) {
       upstream.shutdownNow();
+      workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       throw new UncheckedIOException("cannot listen on " + server.getListenSockets(), e);
     }
     log.info("data plane listening on {}", server.getListenSockets());
@@ -134,7 +162,7 @@ public final class DataPlane implements AutoCloseable {
   public boolean upstreamServing(Duration timeout) {
     try {
       HealthCheckResponse r =
-          HealthGrpc.newBlockingStub(upstream)
+          HealthGrpc.newBlockingStub(upstream.any())
               .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
               .check(HealthCheckRequest.newBuilder().setService(HEALTH_SERVICE).build());
       return r.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
@@ -169,6 +197,8 @@ public final class DataPlane implements AutoCloseable {
         upstream.shutdownNow();
         Thread.currentThread().interrupt();
       }
+      workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
     }
   }
 

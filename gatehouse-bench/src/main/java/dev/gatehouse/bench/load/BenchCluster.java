@@ -1,5 +1,7 @@
 package dev.gatehouse.bench.load;
 
+import dev.gatehouse.config.Authorization;
+import dev.gatehouse.config.CertificateRule;
 import dev.gatehouse.config.ClientTls;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.Global;
@@ -18,6 +20,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.SSLException;
 
 /**
@@ -50,10 +53,20 @@ final class BenchCluster {
         new GroupTls(internodeIdentity, internodeClient, null, null, null, null),
         null, null);
     return new GatehouseConfig(
-        new Global(tls, null),
+        new Global(tls, authorization()),
         new Listen("127.0.0.1:0", null, Duration.ofSeconds(5)),
         new Upstream("127.0.0.1:" + upstreamPort, Duration.ofSeconds(5)),
         null);
+  }
+
+  /**
+   * Claim mapping and authorization on, as in production: the dev client certificate maps (claim mapper
+   * {@code mtls}) to {@code default:write}, and Temporal's default authorizer decides every call.
+   */
+  static Authorization authorization() {
+    return new Authorization(null, null, null, "default", "mtls", null, null, null,
+        List.of(new CertificateRule("dev-worker", null, null, null, Map.of("default", "write"), null)),
+        false, false, null, null, null);
   }
 
   /** Service stubs as a worker builds them, with the dev client certificate: one channel to {@code port}. */
