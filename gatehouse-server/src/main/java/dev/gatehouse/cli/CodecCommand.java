@@ -37,6 +37,14 @@ final class CodecCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  static Path existing(Path keyring) {
+    if (!Files.exists(keyring)) {
+      throw new IllegalArgumentException(keyring + " does not exist; create it with 'gatehouse codec keygen --keyring "
+          + keyring + "'");
+    }
+    return keyring;
+  }
+
   @Command(name = "keygen", mixinStandardHelpOptions = true,
       description = "Writes a new keyring file (mode 0600) with one fresh active AES-256 key.")
   static final class Keygen implements Callable<Integer> {
@@ -77,12 +85,7 @@ final class CodecCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      Keyring k;
-      try {
-        k = KeyringFiles.rotate(keyring, keyId);
-      } catch (NoSuchFileException e) {
-        throw new IllegalArgumentException(keyring + " does not exist; create it with 'gatehouse codec keygen'");
-      }
+      Keyring k = KeyringFiles.rotate(existing(keyring), keyId);
       spec.commandLine().getOut().println(keyring + ": active key is now " + k.activeKey().id() + " ("
           + k.keyIds().size() + " keys; reload workers and the codec server to use it)");
       return 0;
@@ -108,7 +111,7 @@ final class CodecCommand implements Runnable {
 
     @Override
     public Integer call() throws IOException {
-      EncryptionCodec codec = EncryptionCodec.builder().keyring(Keyring.fromFile(keyring))
+      EncryptionCodec codec = EncryptionCodec.builder().keyring(Keyring.fromFile(existing(keyring)))
           .defaultNamespace(namespace).build();
       List<Payload> payloads = PayloadsJson.parse(read());
       List<Payload> result = apply(codec, payloads);

@@ -132,11 +132,14 @@ final class StartDevCommand implements Callable<Integer> {
           SSL_CERT_FILE=%s temporal workflow show --workflow-id <id> \\
               --address %s --tls-ca-path %s --tls-cert-path %s --tls-key-path %s \\
               --codec-endpoint %s --codec-auth "Bearer <dev token>"
-        Web UI: TEMPORAL_CODEC_ENDPOINT=%s (origin %s is allowed; the browser must trust %s)
+        Web UI (origin %s is allowed; the browser must trust %s):
+          TEMPORAL_CODEC_ENDPOINT=%s TEMPORAL_CODEC_INCLUDE_CREDENTIALS=true
+          and import the dev client certificate (client.pem, client-key.pem) into the browser
+        Stop with Ctrl-C.
         """,
         keyring, endpoint, token, keyring, pki.caCert(), pki.caCert(),
         "127.0.0.1:" + gatehouse.grpcPort(), pki.caCert(), pki.clientCert(), pki.clientKey(),
-        endpoint, endpoint, LOCAL_WEB_UI, pki.caCert());
+        endpoint, LOCAL_WEB_UI, pki.caCert(), endpoint);
     out.flush();
   }
 
@@ -164,7 +167,6 @@ final class StartDevCommand implements Callable<Integer> {
 
         Temporal CLI:  temporal workflow list --address %s --tls-ca-path %s \\
                          --tls-cert-path %s --tls-key-path %s
-        Stop with Ctrl-C.
         """,
         target, pki.caCert(), pki.clientCert(), pki.clientKey(), gatehouse.httpPort(), gatehouse.httpPort(),
         target, pki.caCert(), pki.clientCert(), pki.clientKey(),

@@ -96,6 +96,12 @@ final class CodecFixtures {
         .connectTimeout(Duration.ofSeconds(5)).build();
   }
 
+  static X509Certificate certificate(Path pem) throws Exception {
+    try (var in = Files.newInputStream(pem)) {
+      return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+  }
+
   static HttpClient plainClient() {
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   }
