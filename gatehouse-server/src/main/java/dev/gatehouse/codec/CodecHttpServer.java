@@ -206,7 +206,9 @@ public final class CodecHttpServer implements AutoCloseable {
               "client CAs are set without a server certificate (set certFile and keyFile)");
         }
         if (!address.getAddress().isLoopbackAddress()) {
-          throw new ConfigException(fileOfKey.apply("codecServer.tls.certFile"), "codecServer.tls.certFile",
+          String file = fileOfKey.apply("codecServer.tls.certFile");
+          throw new ConfigException(file != null ? file : fileOfKey.apply("codecServer.address"),
+              "codecServer.tls.certFile",
               "the codec server listens on " + config.address() + " without TLS; set certFile and keyFile "
                   + "(plain HTTP is only allowed on a loopback address: it carries tokens and decrypted payloads)");
         }

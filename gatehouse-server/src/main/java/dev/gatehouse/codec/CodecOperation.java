@@ -1,7 +1,9 @@
 package dev.gatehouse.codec;
 
 import dev.gatehouse.codec.EncryptionCodecException.Reason;
+import com.google.protobuf.ByteString;
 import io.temporal.api.common.v1.Payload;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,6 +25,10 @@ enum CodecOperation {
    */
   DECODE("decode", "/temporal.api.workflowservice.v1.WorkflowService/GetWorkflowExecutionHistory",
       "payload could not be decoded");
+
+  // gatehouse-codec's wire format (see its README): what marks a payload as encrypted by EncryptionCodec.
+  private static final ByteString ENCRYPTED = ByteString.copyFromUtf8("binary/encrypted");
+  private static final ByteString OUR_CIPHER = ByteString.copyFromUtf8("gatehouse/AES-256-GCM/v1");
 
   private final String pathSegment;
   private final String apiMethod;
@@ -49,8 +55,30 @@ enum CodecOperation {
     return failure;
   }
 
+  /**
+   * Encodes, or decodes: payloads that EncryptionCodec did not encrypt (plain ones, and those another codec
+   * encrypted) are returned unchanged, as Temporal's codec servers do, so a history mixing formats still shows;
+   * returning a foreign ciphertext unchanged reveals nothing. A payload in EncryptionCodec's format that does not
+   * authenticate fails the whole request.
+   */
   List<Payload> apply(EncryptionCodec codec, List<Payload> payloads) {
-    return this == ENCODE ? codec.encode(payloads) : codec.decode(payloads);
+    if (this == ENCODE) {
+      return codec.encode(payloads);
+    }
+    if (payloads.stream().noneMatch(CodecOperation::foreign)) {
+      return codec.decode(payloads);
+    }
+    List<Payload> out = new ArrayList<>(payloads.size());
+    for (Payload p : payloads) {
+      out.add(foreign(p) ? p : codec.decode(List.of(p)).get(0));
+    }
+    return out;
+  }
+
+  /** Encrypted, but not by EncryptionCodec's format (e.g. Temporal's encryption samples). */
+  static boolean foreign(Payload p) {
+    return ENCRYPTED.equals(p.getMetadataOrDefault("encoding", null))
+        && !OUR_CIPHER.equals(p.getMetadataOrDefault("encryption-cipher", null));
   }
 
   /** True for refusals that say something about the payload rather than about the server's keys. */

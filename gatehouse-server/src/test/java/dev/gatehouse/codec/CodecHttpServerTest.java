@@ -132,6 +132,24 @@ class CodecHttpServerTest {
   }
 
   @Test
+  void payloadsAnotherCodecEncryptedPassThroughUnchanged() throws Exception {
+    Payload ours = workerCodec(defaultKeyring, "default").encode(List.of(json("\"ours\""))).get(0);
+    Payload sample = Payload.newBuilder()
+        .putMetadata("encoding", ByteString.copyFromUtf8("binary/encrypted"))
+        .putMetadata("encryption-cipher", ByteString.copyFromUtf8("AES/GCM/NoPadding"))
+        .putMetadata("encryption-key-id", ByteString.copyFromUtf8("test"))
+        .setData(ByteString.copyFromUtf8("not ours to open")).build();
+    Payload unlabelled = sample.toBuilder().removeMetadata("encryption-cipher").build();
+    HttpResponse<String> r = decode("default", signer.bearer("ada", "default:read"),
+        List.of(sample, ours, unlabelled));
+    assertThat(r.statusCode()).isEqualTo(200);
+    List<Payload> out = PayloadsJson.parse(r.body());
+    assertThat(out.get(0)).isEqualTo(sample);
+    assertThat(data(out.get(1))).isEqualTo("\"ours\"");
+    assertThat(out.get(2)).isEqualTo(unlabelled);
+  }
+
+  @Test
   void countInEqualsCountOutForManyPayloadsAndNone() throws Exception {
     EncryptionCodec worker = workerCodec(defaultKeyring, "default");
     List<Payload> in = new ArrayList<>();
