@@ -21,6 +21,7 @@ if [ -z "$run_home" ]; then
     if [ "${v:-0}" -gt "${best_v:-0}" ]; then run_home="$home"; best_v="$v"; fi
   done
 fi
-echo "JDK: $("$run_home/bin/java" -version 2>&1 | head -n 1) ($run_home); load average: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)"
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)
+echo "JDK: $("$run_home/bin/java" -version 2>&1 | head -n 1) ($run_home); load average: $load"
 exec "$run_home/bin/java" -cp gatehouse-bench/target/gatehouse-bench.jar \
   dev.gatehouse.bench.codecserver.CodecServerLoad "$@"

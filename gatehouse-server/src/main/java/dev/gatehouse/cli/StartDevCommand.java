@@ -100,9 +100,9 @@ final class StartDevCommand implements Callable<Integer> {
   }
 
   /**
-   * HTTPS with the dev server certificate; the dev client certificate is asked for, not required (the CLI and the
-   * Web UI send the printed bearer token instead); CORS for the local Web UI, with credentials so a browser holding
-   * the dev client certificate may use it.
+   * HTTPS with the dev server certificate; the dev client certificate is asked for, not required (the CLI sends the
+   * printed bearer token instead); CORS for the local Web UI, with credentials so a browser holding the dev client
+   * certificate may use it.
    */
   CodecServer codecServer(DevPki pki, Path keyring) {
     ServerTls tls = new ServerTls(pki.serverCert().toString(), pki.serverKey().toString(), null, null,

@@ -130,7 +130,8 @@ public final class KeyringFiles {
     for (String id : keyring.keyIds()) {
       byte[] material = keyring.key(id).orElseThrow().secret().getEncoded();
       try {
-        text.append("key.").append(escapeName(id)).append(" = ").append(Base64.getEncoder().encodeToString(material)).append('\n');
+        text.append("key.").append(escapeName(id)).append(" = ")
+            .append(Base64.getEncoder().encodeToString(material)).append('\n');
       } finally {
         Arrays.fill(material, (byte) 0);
       }

@@ -138,11 +138,14 @@ class CodecEndToEndTest {
     List<Payload> out = new ArrayList<>();
     for (HistoryEvent e : h.getEventsList()) {
       List<Payloads> in = switch (e.getEventType()) {
-        case EVENT_TYPE_WORKFLOW_EXECUTION_STARTED -> List.of(e.getWorkflowExecutionStartedEventAttributes().getInput());
+        case EVENT_TYPE_WORKFLOW_EXECUTION_STARTED ->
+            List.of(e.getWorkflowExecutionStartedEventAttributes().getInput());
         case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED -> List.of(e.getActivityTaskScheduledEventAttributes().getInput());
         case EVENT_TYPE_ACTIVITY_TASK_COMPLETED -> List.of(e.getActivityTaskCompletedEventAttributes().getResult());
-        case EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED -> List.of(e.getWorkflowExecutionSignaledEventAttributes().getInput());
-        case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED -> List.of(e.getWorkflowExecutionCompletedEventAttributes().getResult());
+        case EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED ->
+            List.of(e.getWorkflowExecutionSignaledEventAttributes().getInput());
+        case EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED ->
+            List.of(e.getWorkflowExecutionCompletedEventAttributes().getResult());
         default -> List.of();
       };
       in.forEach(p -> out.addAll(p.getPayloadsList()));
@@ -165,8 +168,8 @@ class CodecEndToEndTest {
   @Test
   void theUpstreamStoresOnlyCiphertext() {
     List<Payload> stored = payloads(history);
-    // input, 3 activity inputs and 3 results (ada, then grace... and the signal's payload), signal, result
-    assertThat(stored).hasSizeGreaterThanOrEqualTo(6);
+    // the input, two activities' inputs and results, the signal and the result
+    assertThat(stored).hasSizeGreaterThanOrEqualTo(7);
     assertThat(stored).allSatisfy(p -> {
       assertThat(encoding(p)).isEqualTo("binary/encrypted");
       assertThat(p.getMetadataOrThrow("encryption-cipher").toStringUtf8()).isEqualTo("gatehouse/AES-256-GCM/v1");

@@ -50,8 +50,8 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Load driver for the codec server: single-payload {@code POST /decode} over HTTPS (TLS 1.3, keep-alive) with JWT
- * authentication, from N concurrent java.net.http clients, side by side in one run with two in-process baselines on the same
- * threads count: the bare {@link EncryptionCodec#decode} and the server's per-request work without HTTP (JSON in,
+ * authentication, from N concurrent java.net.http clients, side by side in one run with two in-process baselines
+ * on as many threads: the bare {@link EncryptionCodec#decode} and the server's per-request work without HTTP (JSON in,
  * {@link AccessController#check}, decode, JSON out). The ratios are the cost of the protocol's JSON and of
  * authorization, and of HTTP+TLS on top.
  *
