@@ -8,6 +8,7 @@ import dev.gatehouse.config.LoadedConfig;
 import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.auth.Authorizer;
 import dev.gatehouse.auth.ClaimMapper;
+import dev.gatehouse.codec.CodecHttpServer;
 import dev.gatehouse.proxy.AccessGate;
 import dev.gatehouse.proxy.CallGate;
 import dev.gatehouse.proxy.DataPlane;
@@ -46,16 +47,18 @@ public final class Gatehouse implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final DataPlane dataPlane;
   private final OperationsServer operations;
+  private final CodecHttpServer codecServer;
   private final Deque<AutoCloseable> resources;
   private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
   private Gatehouse(LoadedConfig config, PrometheusMeterRegistry meters, ScheduledExecutorService scheduler,
-      DataPlane dataPlane, OperationsServer operations, Deque<AutoCloseable> resources) {
+      DataPlane dataPlane, OperationsServer operations, CodecHttpServer codecServer, Deque<AutoCloseable> resources) {
     this.config = config;
     this.meters = meters;
     this.scheduler = scheduler;
     this.dataPlane = dataPlane;
     this.operations = operations;
+    this.codecServer = codecServer;
     this.resources = resources;
   }
 
@@ -71,6 +74,9 @@ public final class Gatehouse implements AutoCloseable {
       log.info("health and metrics on http://{}:{}/ (livez, readyz, metrics)",
           config.config().listen().httpAddress().replaceFirst(":\\d+$", ""), operations.port());
     }
+    if (codecServer != null) {
+      codecServer.start();
+    }
     return this;
   }
 
@@ -82,6 +88,16 @@ public final class Gatehouse implements AutoCloseable {
   /** The health/metrics port, or -1 when that endpoint is disabled. */
   public int httpPort() {
     return operations == null ? -1 : operations.port();
+  }
+
+  /** The codec server's bound port, or -1 when {@code codecServer.address} is not set. */
+  public int codecPort() {
+    return codecServer == null ? -1 : codecServer.port();
+  }
+
+  /** The codec server's base URL for the Web UI and CLI, or {@code null} when it is disabled. */
+  public java.net.URI codecEndpoint() {
+    return codecServer == null ? null : codecServer.endpoint();
   }
 
   public GatehouseConfig config() {
@@ -224,12 +240,24 @@ public final class Gatehouse implements AutoCloseable {
         gates.forEach(dp::gate);
         DataPlane dataPlane = dp.build();
 
+        CodecHttpServer codecServer = null;
+        if (c.codecServer().enabled()) {
+          // The same access controller as the data plane: one identity and authorization scheme for both faces.
+          codecServer = CodecHttpServer.builder(c.codecServer(), accessController)
+              .fileOfKey(config.origin()::fileOf)
+              .minTlsVersion(c.global().tls().frontend().minVersion())
+              .meterRegistry(meters)
+              .scheduler(scheduler)
+              .build();
+          resources.push(codecServer);
+        }
+
         OperationsServer operations = null;
         if (c.listen().httpAddress() != null) {
           operations = new OperationsServer(ConfigValidator.socketAddress(c.listen().httpAddress(), true),
               () -> dataPlane.upstreamServing(Duration.ofSeconds(2)), meters);
         }
-        return new Gatehouse(config, meters, scheduler, dataPlane, operations, resources);
+        return new Gatehouse(config, meters, scheduler, dataPlane, operations, codecServer, resources);
       } catch (RuntimeException e) {
         for (AutoCloseable r : resources) {
           try {

@@ -2,9 +2,12 @@ package dev.gatehouse.cli;
 
 import dev.gatehouse.EmbeddedTemporal;
 import dev.gatehouse.Gatehouse;
+import dev.gatehouse.auth.ClaimMapper;
+import dev.gatehouse.codec.KeyringFiles;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.CertificateRule;
 import dev.gatehouse.config.ClientTls;
+import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.Global;
 import dev.gatehouse.config.GroupTls;
@@ -39,6 +42,10 @@ final class StartDevCommand implements Callable<Integer> {
       description = "Health and metrics port (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
+  @Option(names = "--codec-port", defaultValue = "7244",
+      description = "The codec server's HTTPS port, for the Web UI and CLI (default: ${DEFAULT-VALUE}).")
+  int codecPort;
+
   @Option(names = "--upstream-port", defaultValue = "0",
       description = "The embedded Temporal server's port (default: any free port).")
   int upstreamPort;
@@ -46,10 +53,16 @@ final class StartDevCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     DevPki pki = DevPki.ensure(dir.toAbsolutePath());
-    try (EmbeddedTemporal upstream = EmbeddedTemporal.start(upstreamPort, upstreamTls(pki));
-        Gatehouse gatehouse = Gatehouse.builder().withConfig(config(pki, upstream.port())).build().start()) {
+    Path keyring = pki.dir().resolve(DEV_KEYRING);
+    KeyringFiles.ensure(keyring);
+    DevTokens tokens = DevTokens.ensure(pki.dir());
+    try (ClaimMapper devMapper = tokens.claimMapper(devAuthorization());
+        EmbeddedTemporal upstream = EmbeddedTemporal.start(upstreamPort, upstreamTls(pki));
+        Gatehouse gatehouse = Gatehouse.builder().withConfig(config(pki, upstream.port(), keyring))
+            .withClaimMapper(devMapper).build().start()) {
       Runtime.getRuntime().addShutdownHook(new Thread(gatehouse::close, "gatehouse-shutdown"));
       printInstructions(System.out, pki, gatehouse);
+      printCodecInstructions(System.out, pki, gatehouse, keyring, tokens.mint(DEV_TOKEN_VALIDITY));
       gatehouse.awaitTermination();
     }
     return 0;
@@ -64,7 +77,12 @@ final class StartDevCommand implements Callable<Integer> {
         .build();
   }
 
-  GatehouseConfig config(DevPki pki, int upstreamPort) {
+  static final String DEV_KEYRING = "codec-keyring.properties";
+  static final Duration DEV_TOKEN_VALIDITY = Duration.ofDays(30);
+  /** The Web UI of {@code temporal server start-dev} and of the {@code temporalio/ui} image's default port. */
+  static final String LOCAL_WEB_UI = "http://localhost:8233";
+
+  GatehouseConfig config(DevPki pki, int upstreamPort, Path keyring) {
     ServerTls frontendServer = new ServerTls(pki.serverCert().toString(), pki.serverKey().toString(), null, null,
         List.of(pki.caCert().toString()), null, true);
     ServerTls internodeIdentity = new ServerTls(pki.internodeCert().toString(), pki.internodeKey().toString(),
@@ -78,7 +96,51 @@ final class StartDevCommand implements Callable<Integer> {
         new Global(tls, devAuthorization()),
         new Listen("127.0.0.1:" + port, "127.0.0.1:" + httpPort, Duration.ofSeconds(10)),
         new Upstream("127.0.0.1:" + upstreamPort, Duration.ofSeconds(5)),
+        codecServer(pki, keyring));
+  }
+
+  /**
+   * HTTPS with the dev server certificate; the dev client certificate is asked for, not required (the CLI sends the
+   * printed bearer token instead); CORS for the local Web UI, with credentials so a browser holding the dev client
+   * certificate may use it.
+   */
+  CodecServer codecServer(DevPki pki, Path keyring) {
+    ServerTls tls = new ServerTls(pki.serverCert().toString(), pki.serverKey().toString(), null, null,
+        List.of(pki.caCert().toString()), null, false);
+    return new CodecServer("127.0.0.1:" + codecPort, tls, List.of(LOCAL_WEB_UI), true, null, keyring.toString(),
         null);
+  }
+
+  static void printCodecInstructions(PrintStream out, DevPki pki, Gatehouse gatehouse, Path keyring, String token) {
+    String endpoint = gatehouse.codecEndpoint().toString().replace("127.0.0.1", "localhost");
+    out.printf("""
+
+        Codec server (client-side encryption; keys in %s):
+          endpoint     %s   (decode needs read, encode write access in the namespace)
+          dev token    %s
+                       (valid 30 days, system admin; a new one is printed on every start)
+
+        Encrypt payloads in a Java worker or client (gatehouse-codec on the classpath):
+
+          EncryptionCodec codec = EncryptionCodec.builder().defaultNamespace("default")
+              .keyring(Keyring.fromFile(java.nio.file.Path.of("%s"))).build();
+          DataConverter converter = new CodecDataConverter(DefaultDataConverter.newDefaultInstance(), List.of(codec));
+          WorkflowClient client = WorkflowClient.newInstance(service,
+              WorkflowClientOptions.newBuilder().setNamespace("default").setDataConverter(converter).build());
+
+        Temporal CLI (Go reads the dev CA from SSL_CERT_FILE on Linux; elsewhere trust %s):
+          SSL_CERT_FILE=%s temporal workflow show --workflow-id <id> \\
+              --address %s --tls-ca-path %s --tls-cert-path %s --tls-key-path %s \\
+              --codec-endpoint %s --codec-auth "Bearer <dev token>"
+        Web UI (origin %s is allowed; the browser must trust %s):
+          TEMPORAL_CODEC_ENDPOINT=%s TEMPORAL_CODEC_INCLUDE_CREDENTIALS=true
+          and import the dev client certificate (client.pem, client-key.pem) into the browser
+        Stop with Ctrl-C.
+        """,
+        keyring, endpoint, token, keyring, pki.caCert(), pki.caCert(),
+        "127.0.0.1:" + gatehouse.grpcPort(), pki.caCert(), pki.clientCert(), pki.clientKey(),
+        endpoint, LOCAL_WEB_UI, pki.caCert(), endpoint);
+    out.flush();
   }
 
   static void printInstructions(PrintStream out, DevPki pki, Gatehouse gatehouse) {
@@ -105,7 +167,6 @@ final class StartDevCommand implements Callable<Integer> {
 
         Temporal CLI:  temporal workflow list --address %s --tls-ca-path %s \\
                          --tls-cert-path %s --tls-key-path %s
-        Stop with Ctrl-C.
         """,
         target, pki.caCert(), pki.clientCert(), pki.clientKey(), gatehouse.httpPort(), gatehouse.httpPort(),
         target, pki.caCert(), pki.clientCert(), pki.clientKey(),

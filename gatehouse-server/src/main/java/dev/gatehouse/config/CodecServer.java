@@ -1,5 +1,6 @@
 package dev.gatehouse.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +14,8 @@ import java.util.Map;
  * @param maxBodyBytes largest request body accepted
  * @param keyringFile the keyring used for namespaces without their own
  * @param namespaceKeyrings a keyring file per namespace
+ * @param refreshInterval how often the keyring files are checked for changes (by content hash) and reloaded;
+ *     default 1 minute
  */
 public record CodecServer(
     String address,
@@ -21,7 +24,8 @@ public record CodecServer(
     boolean allowCredentials,
     Long maxBodyBytes,
     String keyringFile,
-    Map<String, String> namespaceKeyrings) {
+    Map<String, String> namespaceKeyrings,
+    Duration refreshInterval) {
   public static final CodecServer DISABLED = new CodecServer(null, null, null, false, null, null, null);
 
   public CodecServer {
@@ -29,6 +33,13 @@ public record CodecServer(
     allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
     maxBodyBytes = maxBodyBytes == null ? 4L * 1024 * 1024 : maxBodyBytes;
     namespaceKeyrings = namespaceKeyrings == null ? Map.of() : Map.copyOf(namespaceKeyrings);
+    refreshInterval = refreshInterval == null ? Duration.ofMinutes(1) : refreshInterval;
+  }
+
+  /** Without {@code refreshInterval} (the default applies). */
+  public CodecServer(String address, ServerTls tls, List<String> allowedOrigins, boolean allowCredentials,
+      Long maxBodyBytes, String keyringFile, Map<String, String> namespaceKeyrings) {
+    this(address, tls, allowedOrigins, allowCredentials, maxBodyBytes, keyringFile, namespaceKeyrings, null);
   }
 
   public boolean enabled() {

@@ -1,0 +1,263 @@
+package dev.gatehouse.codec;
+
+import dev.gatehouse.auth.AccessController;
+import dev.gatehouse.config.CodecServer;
+import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.ConfigValidator;
+import dev.gatehouse.tls.JdkServerTls;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import javax.net.ssl.SSLParameters;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The codec server the Temporal Web UI and CLI call to see and enter the plaintext of payloads that workers
+ * encrypted with {@link EncryptionCodec}, speaking Temporal's codec server protocol ({@code POST /encode},
+ * {@code POST /decode}, also under {@code /{namespace}/}).
+ *
+ * <p>Callers are identified and authorized by the same {@link AccessController} as the data plane: decoding in a
+ * namespace needs what reading its workflow histories needs ({@code GetWorkflowExecutionHistory}, read access),
+ * encoding what starting a workflow needs ({@code StartWorkflowExecution}, write access). Keys come from
+ * {@code codecServer.namespaceKeyrings}, else {@code codecServer.keyringFile}, and are reloaded when a file changes.
+ * HTTPS (TLS 1.3 unless configured otherwise, optional client certificates) is required except on a loopback
+ * address.
+ *
+ * <pre>{@code
+ * CodecHttpServer codec = CodecHttpServer.builder(config.codecServer(), accessController)
+ *     .meterRegistry(registry).scheduler(scheduler).build().start();
+ * }</pre>
+ */
+public final class CodecHttpServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(CodecHttpServer.class);
+  private static final int REQUEST_HEADER_BYTES = 32 * 1024;
+
+  private final Server server;
+  private final ServerConnector connector;
+  private final boolean https;
+  private final NamespaceCodecs codecs;
+  private final ScheduledExecutorService scheduler;
+  private final Duration refreshInterval;
+  private ScheduledFuture<?> reloads;
+
+  private CodecHttpServer(Server server, ServerConnector connector, boolean https, NamespaceCodecs codecs,
+      ScheduledExecutorService scheduler, Duration refreshInterval) {
+    this.server = server;
+    this.connector = connector;
+    this.https = https;
+    this.codecs = codecs;
+    this.scheduler = scheduler;
+    this.refreshInterval = refreshInterval;
+  }
+
+  /** A builder for the server {@code config} describes, authorizing callers with {@code access}. */
+  public static Builder builder(CodecServer config, AccessController access) {
+    return new Builder(config, access);
+  }
+
+  /**
+   * Starts listening and, with a scheduler, checking the keyring files every {@code refreshInterval}.
+   *
+   * @throws IllegalStateException when the address cannot be bound
+   */
+  public synchronized CodecHttpServer start() {
+    try {
+      server.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the codec server on " + connector.getHost() + ":"
+          + connector.getPort() + ": " + e.getMessage(), e);
+    }
+    if (scheduler != null) {
+      long millis = refreshInterval.toMillis();
+      reloads = scheduler.scheduleWithFixedDelay(this::reloadKeyrings, millis, millis, TimeUnit.MILLISECONDS);
+    }
+    log.info("codec server on {}", endpoint());
+    return this;
+  }
+
+  /** The bound port. */
+  public int port() {
+    return connector.getLocalPort();
+  }
+
+  /**
+   * What to give the Web UI ({@code TEMPORAL_CODEC_ENDPOINT}) and the CLI ({@code --codec-endpoint}), e.g.
+   * {@code https://localhost:7244}.
+   */
+  public URI endpoint() {
+    String host = connector.getHost() == null ? "localhost" : connector.getHost();
+    if (host.indexOf(':') >= 0) {
+      host = "[" + host + "]";
+    }
+    return URI.create((https ? "https://" : "http://") + host + ":" + port());
+  }
+
+  /** Checks every keyring file now and reloads those whose content changed; returns how many were reloaded. */
+  int reloadKeyrings() {
+    try {
+      return codecs.reload();
+    } catch (RuntimeException e) {
+      log.warn("codec server: keyring check failed: {}", e.getClass().getName());
+      return 0;
+    }
+  }
+
+  /** Stops the keyring checks and the server; requests in flight are cut off. */
+  @Override
+  public synchronized void close() {
+    if (reloads != null) {
+      reloads.cancel(false);
+    }
+    try {
+      server.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException("codec server did not stop cleanly", e);
+    }
+  }
+
+  /**
+   * TLS 1.3's suites, and for TLS 1.2 (only with {@code minVersion: 1.2}) forward-secret AEAD ones, as browsers and Go
+   * prefer; CBC, SHA-1 MACs and static RSA key exchange are left out.
+   */
+  static boolean strongSuite(String suite) {
+    return suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_")
+        || (suite.startsWith("TLS_ECDHE_") && (suite.contains("_GCM_") || suite.contains("_CHACHA20_")));
+  }
+
+  /** Builds a {@link CodecHttpServer}; {@link #build()} checks the configuration and loads the keyrings. */
+  public static final class Builder {
+    private final CodecServer config;
+    private final AccessController access;
+    private Function<String, String> fileOfKey = key -> null;
+    private String minTlsVersion;
+    private MeterRegistry registry;
+    private ScheduledExecutorService scheduler;
+
+    private Builder(CodecServer config, AccessController access) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.access = Objects.requireNonNull(access, "access");
+    }
+
+    /** Which configuration file set a dotted key, for error messages; default: unknown. */
+    public Builder fileOfKey(Function<String, String> fileOfKey) {
+      this.fileOfKey = Objects.requireNonNull(fileOfKey);
+      return this;
+    }
+
+    /** The lowest TLS version accepted: {@code "1.3"} (the default) or {@code "1.2"}. */
+    public Builder minTlsVersion(String minTlsVersion) {
+      this.minTlsVersion = minTlsVersion;
+      return this;
+    }
+
+    /** Where to record metrics; default: a private registry. */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.registry = registry;
+      return this;
+    }
+
+    /** Runs the keyring checks every {@code codecServer.refreshInterval}; without it keyrings are not reloaded. */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /**
+     * Checks the configuration, reads the TLS material and the keyrings, and prepares the server (not started).
+     *
+     * @throws ConfigException when the address, TLS material or a keyring is unusable, or when the server would
+     *     serve plain HTTP on an address other than loopback
+     */
+    public CodecHttpServer build() {
+      if (!config.enabled()) {
+        throw new ConfigException(fileOfKey.apply("codecServer.address"), "codecServer.address",
+            "is not set: the codec server is disabled");
+      }
+      if (config.maxBodyBytes() <= 0) {
+        throw new ConfigException(fileOfKey.apply("codecServer.maxBodyBytes"), "codecServer.maxBodyBytes",
+            "must be positive (e.g. 4194304 for 4 MiB)");
+      }
+      if (config.refreshInterval().isNegative() || config.refreshInterval().isZero()) {
+        throw new ConfigException(fileOfKey.apply("codecServer.refreshInterval"), "codecServer.refreshInterval",
+            "must be positive (e.g. 1m)");
+      }
+      InetSocketAddress address = ConfigValidator.socketAddress(config.address(), true);
+      boolean https = config.tls().hasCertificate();
+      if (!https) {
+        if (config.tls().hasClientCas()) {
+          throw new ConfigException(fileOfKey.apply("codecServer.tls.certFile"), "codecServer.tls.certFile",
+              "client CAs are set without a server certificate (set certFile and keyFile)");
+        }
+        if (!address.getAddress().isLoopbackAddress()) {
+          String file = fileOfKey.apply("codecServer.tls.certFile");
+          throw new ConfigException(file != null ? file : fileOfKey.apply("codecServer.address"),
+              "codecServer.tls.certFile",
+              "the codec server listens on " + config.address() + " without TLS; set certFile and keyFile "
+                  + "(plain HTTP is only allowed on a loopback address: it carries tokens and decrypted payloads)");
+        }
+        log.warn("the codec server serves plain HTTP on {} (loopback only)", config.address());
+      }
+      if ("noop".equals(access.authorizer().toString())) {
+        log.warn("the codec server runs with authorizer noop: any caller may decode any namespace's payloads");
+      }
+      MeterRegistry meters = registry != null ? registry : new SimpleMeterRegistry();
+      NamespaceCodecs codecs = NamespaceCodecs.load(config, fileOfKey, meters);
+
+      QueuedThreadPool threads = new QueuedThreadPool(64, 2);
+      threads.setName("gatehouse-codec");
+      Server server = new Server(threads);
+      HttpConfiguration http = new HttpConfiguration();
+      http.setSendServerVersion(false);
+      http.setSendXPoweredBy(false);
+      // Web UI access tokens can be large; the claim mapper bounds them itself (maxTokenSize).
+      http.setRequestHeaderSize(REQUEST_HEADER_BYTES);
+      HttpConnectionFactory h1 = new HttpConnectionFactory(http);
+      ServerConnector connector;
+      if (https) {
+        JdkServerTls tls = JdkServerTls.create(config.tls(), minTlsVersion, "codecServer.tls", fileOfKey, meters);
+        SslContextFactory.Server ssl = new SslContextFactory.Server() {
+          @Override
+          public SSLParameters customize(SSLParameters jettys) {
+            // Protocols, client-auth mode and the no-resumption marker come from JdkServerTls.
+            SSLParameters parameters = tls.serverParameters();
+            parameters.setCipherSuites(Arrays.stream(jettys.getCipherSuites()).filter(CodecHttpServer::strongSuite)
+                .toArray(String[]::new));
+            return parameters;
+          }
+        };
+        ssl.setSslContext(tls.sslContext());
+        connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(ssl, h1.getProtocol()), h1);
+      } else {
+        connector = new ServerConnector(server, 1, 1, h1);
+      }
+      connector.setHost(address.getHostString());
+      connector.setPort(address.getPort());
+      connector.setIdleTimeout(Duration.ofSeconds(30).toMillis());
+      server.addConnector(connector);
+      ErrorHandler errors = new ErrorHandler();
+      errors.setShowStacks(false);
+      errors.setShowMessageInTitle(false);
+      server.setErrorHandler(errors);
+      server.setHandler(new CodecHandler(access, codecs, new CorsPolicy(config.allowedOrigins(),
+          config.allowCredentials()), config.maxBodyBytes(), new CodecMetrics(meters)));
+      return new CodecHttpServer(server, connector, https, codecs, scheduler, config.refreshInterval());
+    }
+  }
+}
