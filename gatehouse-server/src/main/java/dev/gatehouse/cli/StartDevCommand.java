@@ -1,24 +1,16 @@
 package dev.gatehouse.cli;
 
+import dev.gatehouse.DevMode;
 import dev.gatehouse.EmbeddedTemporal;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.auth.ClaimMapper;
 import dev.gatehouse.codec.KeyringFiles;
 import dev.gatehouse.config.Authorization;
-import dev.gatehouse.config.CertificateRule;
-import dev.gatehouse.config.ClientTls;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.GatehouseConfig;
-import dev.gatehouse.config.Global;
-import dev.gatehouse.config.GroupTls;
 import dev.gatehouse.config.Listen;
-import dev.gatehouse.config.RootTls;
 import dev.gatehouse.config.ServerTls;
-import dev.gatehouse.config.Upstream;
 import dev.gatehouse.tls.DevPki;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,7 +49,7 @@ final class StartDevCommand implements Callable<Integer> {
     KeyringFiles.ensure(keyring);
     DevTokens tokens = DevTokens.ensure(pki.dir());
     try (ClaimMapper devMapper = tokens.claimMapper(devAuthorization());
-        EmbeddedTemporal upstream = EmbeddedTemporal.start(upstreamPort, upstreamTls(pki));
+        EmbeddedTemporal upstream = EmbeddedTemporal.start(upstreamPort, DevMode.upstreamTls(pki));
         Gatehouse gatehouse = Gatehouse.builder().withConfig(config(pki, upstream.port(), keyring))
             .withClaimMapper(devMapper).build().start()) {
       Runtime.getRuntime().addShutdownHook(new Thread(gatehouse::close, "gatehouse-shutdown"));
@@ -68,35 +60,16 @@ final class StartDevCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The embedded upstream requires the gateway's internode client certificate, as a real mTLS frontend would. */
-  static SslContext upstreamTls(DevPki pki) throws Exception {
-    return GrpcSslContexts.forServer(pki.upstreamCert().toFile(), pki.upstreamKey().toFile())
-        .trustManager(pki.caCert().toFile())
-        .clientAuth(ClientAuth.REQUIRE)
-        .protocols("TLSv1.3")
-        .build();
-  }
-
   static final String DEV_KEYRING = "codec-keyring.properties";
   static final Duration DEV_TOKEN_VALIDITY = Duration.ofDays(30);
   /** The Web UI of {@code temporal server start-dev} and of the {@code temporalio/ui} image's default port. */
   static final String LOCAL_WEB_UI = "http://localhost:8233";
 
   GatehouseConfig config(DevPki pki, int upstreamPort, Path keyring) {
-    ServerTls frontendServer = new ServerTls(pki.serverCert().toString(), pki.serverKey().toString(), null, null,
-        List.of(pki.caCert().toString()), null, true);
-    ServerTls internodeIdentity = new ServerTls(pki.internodeCert().toString(), pki.internodeKey().toString(),
-        null, null, null, null, false);
-    ClientTls internodeClient = new ClientTls("localhost", false, List.of(pki.caCert().toString()), null, true);
-    RootTls tls = new RootTls(
-        new GroupTls(frontendServer, null, null, null, null, null),
-        new GroupTls(internodeIdentity, internodeClient, null, null, null, null),
-        Duration.ofMinutes(1), null);
-    return new GatehouseConfig(
-        new Global(tls, devAuthorization()),
+    GatehouseConfig c = DevMode.config(pki,
         new Listen("127.0.0.1:" + port, "127.0.0.1:" + httpPort, Duration.ofSeconds(10)),
-        new Upstream("127.0.0.1:" + upstreamPort, Duration.ofSeconds(5)),
-        codecServer(pki, keyring));
+        upstreamPort, DevMode.SERVER_NAME, devAuthorization());
+    return new GatehouseConfig(c.global(), c.listen(), c.upstream(), codecServer(pki, keyring));
   }
 
   /**
@@ -174,12 +147,8 @@ final class StartDevCommand implements Callable<Integer> {
     out.flush();
   }
 
-  /**
-   * Dev mode authorizes by client certificate (claim mapper {@code mtls}, Temporal's default authorizer): the
-   * generated {@code dev-worker} certificate is a system admin, any other certificate from the dev CA gets nothing.
-   */
+  /** Dev mode authorizes by client certificate: the generated {@code dev-worker} certificate is a system admin. */
   static Authorization devAuthorization() {
-    return new Authorization(null, null, null, "default", "mtls", null, null, null,
-        List.of(new CertificateRule("dev-worker", null, null, null, Map.of(), "admin")), false, false, null, null, null);
+    return DevMode.certificateAuthorization(Map.of(), "admin");
   }
 }
