@@ -1,7 +1,8 @@
 #!/bin/sh
-# The gateway load run: direct vs. Gatehouse vs. nginx grpc_pass, mTLS on every leg, client, upstream and
-# gateway in separate JVMs. Builds the bench jar, installs Debian's nginx when it is missing and apt-get is
-# usable, then runs dev.gatehouse.bench.load.LoadHarness with the given options (--help lists them).
+# The gateway load run: direct vs. Gatehouse (authorizing by client certificate and by bearer JWT; --auth
+# mtls|jwt|both) vs. nginx grpc_pass, mTLS on every leg, client, upstream and gateways in separate JVMs. Builds
+# the bench jar, installs Debian's nginx when it is missing and apt-get is usable, then runs
+# dev.gatehouse.bench.load.LoadHarness with the given options (--help lists them).
 # Writes the Markdown report to gatehouse-bench/results/gateway-<date>.md.
 set -eu
 cd "$(dirname "$0")/.."

@@ -8,6 +8,7 @@ import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -17,6 +18,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,11 +27,14 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
  * The gateway load run: client (this process), upstream and gateway each in its own process, nginx as the peer
- * proxy, measured side by side in one run with the targets alternating so drift hits all alike.
+ * proxy, measured side by side in one run with the targets alternating so drift hits all alike. The gateway runs
+ * twice by default, authorizing by client certificate ({@code gateway (mtls)}) and by bearer JWT
+ * ({@code gateway (jwt)}, the token signed by a key this process makes for the run); {@code --auth} picks one.
  *
  * <p>Per round and target: {@code --calls} sequential calls (p50, p99) and {@code --seconds} of
  * {@code --threads}-way concurrent calls (throughput); around each phase the CPU time of the proxy (gateway JVM,
@@ -94,15 +100,26 @@ public final class LoadHarness {
           List.of(pki.dir().toString()), dir, START_TIMEOUT));
       say("upstream pid " + upstream.pid() + " on port " + upstream.port());
 
-      ChildJvm gateway = own(ChildJvm.start("gateway", GatewayMain.class, gatewayJvm(jvm, dir, "gateway"),
-          List.of(pki.dir().toString(), Integer.toString(upstream.port())), dir, START_TIMEOUT));
-      say("gateway pid " + gateway.pid() + " on port " + gateway.port());
+      BenchIssuer issuer = options.auth.contains(GatewayAuth.JWT)
+          ? BenchIssuer.create(dir.resolve("jwks.json"), Clock.systemUTC())
+          : null;
+      Map<GatewayAuth, ChildJvm> gateways = new EnumMap<>(GatewayAuth.class);
+      for (GatewayAuth auth : options.auth) {
+        ChildJvm g = own(ChildJvm.start(auth.process(), GatewayMain.class, gatewayJvm(jvm, dir, auth.process()),
+            gatewayArgs(pki, upstream.port(), auth, issuer), dir, START_TIMEOUT));
+        say(auth.target() + " pid " + g.pid() + " on port " + g.port());
+        gateways.put(auth, g);
+      }
+      // A build from another commit may only know GatewayMain's two-argument (mtls) form: use it unless the run
+      // measures JWT alone.
+      GatewayAuth compareAuth = options.auth.contains(GatewayAuth.MTLS) ? GatewayAuth.MTLS : GatewayAuth.JWT;
       List<ChildJvm> otherGateways = new ArrayList<>();
       for (Map.Entry<String, String> other : options.compareGateways.entrySet()) {
         ChildJvm g = own(ChildJvm.start(other.getKey(), other.getValue(), GatewayMain.class.getName(),
-            gatewayJvm(jvm, dir, other.getKey()),
-            List.of(pki.dir().toString(), Integer.toString(upstream.port())), dir, START_TIMEOUT));
-        say(other.getKey() + " (class path " + other.getValue() + ") pid " + g.pid() + " on port " + g.port());
+            gatewayJvm(jvm, dir, other.getKey()), gatewayArgs(pki, upstream.port(), compareAuth, issuer), dir,
+            START_TIMEOUT));
+        say(other.getKey() + " (class path " + other.getValue() + ", " + compareAuth.argument() + ") pid " + g.pid()
+            + " on port " + g.port());
         otherGateways.add(g);
       }
 
@@ -124,10 +141,14 @@ public final class LoadHarness {
 
       List<Target> targets = new ArrayList<>();
       targets.add(new Target(Report.DIRECT, upstream.port(), -1, own(BenchCluster.clientStubs(pki, upstream.port()))));
-      targets.add(new Target(Report.GATEWAY, gateway.port(), gateway.pid(),
-          own(BenchCluster.clientStubs(pki, gateway.port()))));
+      for (Map.Entry<GatewayAuth, ChildJvm> e : gateways.entrySet()) {
+        ChildJvm g = e.getValue();
+        targets.add(new Target(e.getKey().target(), g.port(), g.pid(),
+            own(BenchCluster.clientStubs(pki, g.port(), bearer(e.getKey(), issuer)))));
+      }
       for (ChildJvm g : otherGateways) {
-        targets.add(new Target(g.name(), g.port(), g.pid(), own(BenchCluster.clientStubs(pki, g.port()))));
+        targets.add(new Target(g.name(), g.port(), g.pid(),
+            own(BenchCluster.clientStubs(pki, g.port(), bearer(compareAuth, issuer)))));
       }
       if (nginx != null) {
         targets.add(new Target(Report.NGINX, nginx.port(), nginx.pid(), own(BenchCluster.clientStubs(pki, nginx.port()))));
@@ -157,7 +178,8 @@ public final class LoadHarness {
               seq.errors + conc.errors);
           results.get(t.name).add(m);
           say(String.format(java.util.Locale.ROOT,
-              "round %d %-7s p50 %6.0f µs  p99 %6.0f µs  %7.0f calls/s  proxy CPU %s/%s µs  upstream CPU %.0f/%.0f µs"
+              "round %d %-14s p50 %6.0f µs  p99 %6.0f µs  %7.0f calls/s  proxy CPU %s/%s µs"
+                  + "  upstream CPU %.0f/%.0f µs"
                   + "  switches/call %s/%.1f/%.1f%s",
               round, t.name, m.p50Micros(), m.p99Micros(), m.callsPerSecond(),
               Report.f0(m.proxySeqCpuMicros()), Report.f0(m.proxyConcCpuMicros()),
@@ -187,6 +209,20 @@ public final class LoadHarness {
         say("kept " + dir + (options.jfr ? " (gateway.jfr: jfr print --events jdk.ExecutionSample ...)" : ""));
       }
     }
+  }
+
+  /** The arguments of {@link GatewayMain}; the two-argument form for mtls, which every build understands. */
+  private static List<String> gatewayArgs(DevPki pki, int upstreamPort, GatewayAuth auth, BenchIssuer issuer) {
+    List<String> args = new ArrayList<>(List.of(pki.dir().toString(), Integer.toString(upstreamPort)));
+    if (auth == GatewayAuth.JWT) {
+      args.addAll(List.of(auth.argument(), issuer.jwks().toString()));
+    }
+    return args;
+  }
+
+  /** What fills the authorization header of calls to a gateway with {@code auth}: nothing for mtls. */
+  private static Supplier<String> bearer(GatewayAuth auth, BenchIssuer issuer) {
+    return auth == GatewayAuth.JWT ? issuer::authorizationHeader : null;
   }
 
   private List<String> gatewayJvm(List<String> common, Path dir, String name) {
@@ -335,6 +371,7 @@ public final class LoadHarness {
         - Fairness rule: each proxy at its default size for this machine (the gateway's default gRPC/Netty threads, \
         nginx `worker_processes auto` = one worker per core), mTLS on both legs, TLS 1.3, both reusing upstream \
         connections.
+        - Gateway authorization (claim mapping and Temporal's default authorizer on every call): %s.
         - Per round and target: %d sequential calls (p50, p99), then %d s of %d-way concurrent calls (throughput). \
         Targets alternate %s, %d rounds after warm-up (%d sequential calls + %d s concurrent each).
         - CPU per call: process CPU time (`/proc/<pid>/stat` utime + stime, %d ticks/s; nginx master + workers) over \
@@ -343,7 +380,7 @@ public final class LoadHarness {
         median.
 
         %s
-        ## Gateway against the targets
+        %s## Gateway against the targets
 
         %s
         ## Rounds
@@ -351,10 +388,42 @@ public final class LoadHarness {
         %s""".formatted(date, options.commandLine(), Runtime.getRuntime().availableProcessors(), loadBefore,
         loadAfter, System.getProperty("java.version"), System.getProperty("java.vm.name"),
         options.gatewayJvm.isEmpty() ? "" : ", gateway " + String.join(" ", options.gatewayJvm),
-        nginxVersion, options.nginxWorkers, options.calls, options.seconds, options.threads,
+        nginxVersion, options.nginxWorkers, authorizationLine(), options.calls, options.seconds, options.threads,
         String.join(", ", report.targetsInOrder()) + ", …", options.rounds, options.warmupCalls,
-        options.warmupSeconds, cpu.ticksPerSecond(), report.summaryTable(), report.targetChecks(),
+        options.warmupSeconds, cpu.ticksPerSecond(), report.summaryTable(), tableNotes(), report.targetChecks(),
         report.roundsTable());
+  }
+
+  private String authorizationLine() {
+    List<String> parts = new ArrayList<>();
+    if (options.auth.contains(GatewayAuth.MTLS)) {
+      parts.add("`" + Report.GATEWAY_MTLS + "` by client certificate (claim mapper `mtls`: the dev client "
+          + "certificate maps to `default:write`)");
+    }
+    if (options.auth.contains(GatewayAuth.JWT)) {
+      parts.add("`" + Report.GATEWAY_JWT + "` by bearer JWT (claim mapper `default`, RS256 2048-bit key from a "
+          + "`file:` JWKS, audience checked, token with `permissions: [\"default:write\"]` and a 1 h lifetime; "
+          + "the client certificate is still required but grants nothing)");
+    }
+    if (!options.compareGateways.isEmpty()) {
+      parts.add("comparison gateways (" + String.join(", ", options.compareGateways.keySet()) + ") as `"
+          + (options.auth.contains(GatewayAuth.MTLS) ? Report.GATEWAY_MTLS : Report.GATEWAY_JWT) + "`");
+    }
+    return String.join("; ", parts);
+  }
+
+  private String tableNotes() {
+    if (!options.auth.contains(GatewayAuth.JWT)) {
+      return "";
+    }
+    return """
+        Note on `%s`: the client sends the same token on every call (a worker reuses its token until it nears \
+        expiry) and the gateway remembers verified tokens by SHA-256 (`tokenCacheSize`, default 10000), so after \
+        the first call these figures measure the cached path: hashing the header, one cache lookup, the \
+        authorizer. The uncached cost, an RS256 signature verification and claim checks on every call, is in the \
+        JMH `JwtCheckBenchmark` (`cache=false`).
+
+        """.formatted(Report.GATEWAY_JWT);
   }
 
   private Path resultsFile() throws IOException {
@@ -420,7 +489,10 @@ public final class LoadHarness {
   static final class Options {
     static final String USAGE = """
         usage: LoadHarness [options]
-          --rounds N             rounds of direct, gateway, nginx (default 4)
+          --rounds N             rounds of direct, gateway(s), nginx (default 4)
+          --auth mtls|jwt|both   how the gateway authorizes: by client certificate (claim mapper mtls, target
+                                 "gateway (mtls)"), by bearer JWT (claim mapper default, RS256, target
+                                 "gateway (jwt)"), or both as two gateways in the same rounds (default both)
           --calls N              sequential calls per round and target (default 5000)
           --threads N            client threads in the concurrent phase (default 16)
           --seconds N            length of the concurrent phase (default 5)
@@ -439,6 +511,10 @@ public final class LoadHarness {
           --keep                 keep the work dir (PKI, configs, logs)
         """;
 
+    /** Names of the run's own processes and targets (child logs and JFR files are named after them). */
+    private static final List<String> RESERVED_NAMES = List.of(Report.DIRECT, Report.NGINX, "upstream",
+        GatewayAuth.MTLS.process(), GatewayAuth.JWT.process());
+
     int rounds = 4;
     int calls = 5000;
     int threads = 16;
@@ -452,6 +528,7 @@ public final class LoadHarness {
     final List<String> gatewayJvm = new ArrayList<>();
     final List<String> upstreamJvm = new ArrayList<>();
     final Map<String, String> compareGateways = new LinkedHashMap<>();
+    EnumSet<GatewayAuth> auth = EnumSet.allOf(GatewayAuth.class);
     boolean jfr;
     boolean keep;
     boolean help;
@@ -488,6 +565,7 @@ public final class LoadHarness {
               case "--warmup-calls" -> o.warmupCalls = positive(a, value);
               case "--warmup-seconds" -> o.warmupSeconds = positive(a, value);
               case "--nginx-workers" -> o.nginxWorkers = value;
+              case "--auth" -> o.auth = auth(value);
               case "--nginx" -> o.nginxBinary = Path.of(value);
               case "--results" -> o.results = Path.of(value);
               case "--gateway-jvm" -> o.gatewayJvm.add(value);
@@ -495,7 +573,7 @@ public final class LoadHarness {
               case "--compare-gateway" -> {
                 int sep = value.indexOf('=');
                 String name = sep > 0 ? value.substring(0, sep) : "";
-                if (!name.matches("[a-z][a-z0-9-]*") || List.of(Report.DIRECT, Report.GATEWAY, Report.NGINX).contains(name)
+                if (!name.matches("[a-z][a-z0-9-]*") || RESERVED_NAMES.contains(name)
                     || o.compareGateways.containsKey(name)) {
                   throw new IllegalArgumentException("--compare-gateway takes NAME=CLASSPATH with a new lower-case NAME");
                 }
@@ -510,6 +588,15 @@ public final class LoadHarness {
         throw new IllegalArgumentException("--nginx-workers takes auto or a positive number");
       }
       return o;
+    }
+
+    private static EnumSet<GatewayAuth> auth(String value) {
+      return switch (value) {
+        case "both" -> EnumSet.allOf(GatewayAuth.class);
+        case "mtls" -> EnumSet.of(GatewayAuth.MTLS);
+        case "jwt" -> EnumSet.of(GatewayAuth.JWT);
+        default -> throw new IllegalArgumentException("--auth takes mtls, jwt or both, not " + value);
+      };
     }
 
     private static int positive(String name, String value) {

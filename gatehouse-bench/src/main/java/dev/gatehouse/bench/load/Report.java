@@ -12,7 +12,8 @@ import java.util.function.ToDoubleFunction;
  */
 final class Report {
   static final String DIRECT = "direct";
-  static final String GATEWAY = "gateway";
+  static final String GATEWAY_MTLS = "gateway (mtls)";
+  static final String GATEWAY_JWT = "gateway (jwt)";
   static final String NGINX = "nginx";
 
   private final Map<String, List<Measurement>> byTarget;
@@ -34,18 +35,28 @@ final class Report {
 
   /** Median over rounds of (target's figure - direct's figure) in the same round. */
   double addedMedian(String target, ToDoubleFunction<Measurement> figure) {
-    return pairedMedian(target, figure, (t, d) -> t - d);
+    return addedMedian(target, DIRECT, figure);
   }
 
   /** Median over rounds of (target's figure / direct's figure) in the same round. */
   double ratioMedian(String target, ToDoubleFunction<Measurement> figure) {
-    return pairedMedian(target, figure, (t, d) -> t / d);
+    return ratioMedian(target, DIRECT, figure);
   }
 
-  private double pairedMedian(String target, ToDoubleFunction<Measurement> figure,
+  /** Median over rounds of (target's figure - baseline's figure) in the same round. */
+  double addedMedian(String target, String baseline, ToDoubleFunction<Measurement> figure) {
+    return pairedMedian(target, baseline, figure, (t, d) -> t - d);
+  }
+
+  /** Median over rounds of (target's figure / baseline's figure) in the same round. */
+  double ratioMedian(String target, String baseline, ToDoubleFunction<Measurement> figure) {
+    return pairedMedian(target, baseline, figure, (t, d) -> t / d);
+  }
+
+  private double pairedMedian(String target, String baseline, ToDoubleFunction<Measurement> figure,
       java.util.function.DoubleBinaryOperator op) {
     List<Measurement> t = byTarget.get(target);
-    List<Measurement> d = byTarget.get(DIRECT);
+    List<Measurement> d = byTarget.get(baseline);
     double[] v = new double[Math.min(t.size(), d.size())];
     for (int i = 0; i < v.length; i++) {
       v[i] = op.applyAsDouble(figure.applyAsDouble(t.get(i)), figure.applyAsDouble(d.get(i)));
@@ -79,19 +90,32 @@ final class Report {
     return b.toString();
   }
 
-  /** The gateway against the design's targets and against nginx, one line each. */
+  /**
+   * Each gateway target ({@value #GATEWAY_MTLS}, {@value #GATEWAY_JWT}) against the design's targets and against
+   * nginx, one line each; with both, what JWT mapping costs over certificate mapping.
+   */
   String targetChecks() {
-    if (!byTarget.containsKey(GATEWAY)) {
-      return "";
+    List<String> sections = new ArrayList<>();
+    for (String gateway : List.of(GATEWAY_MTLS, GATEWAY_JWT)) {
+      if (byTarget.containsKey(gateway)) {
+        sections.add("**" + gateway + "**\n\n" + targetChecks(gateway));
+      }
     }
+    if (byTarget.containsKey(GATEWAY_MTLS) && byTarget.containsKey(GATEWAY_JWT)) {
+      sections.add(jwtAgainstMtls());
+    }
+    return String.join("\n", sections);
+  }
+
+  private String targetChecks(String gateway) {
     List<String> lines = new ArrayList<>();
-    double addedP50 = addedMedian(GATEWAY, Measurement::p50Micros);
-    double addedP99 = addedMedian(GATEWAY, Measurement::p99Micros);
-    double tput = ratioMedian(GATEWAY, Measurement::callsPerSecond);
-    double seq = median(GATEWAY, Measurement::proxySeqCpuMicros);
-    double conc = median(GATEWAY, Measurement::proxyConcCpuMicros);
-    double upSeq = ratioMedian(GATEWAY, Measurement::upstreamSeqCpuMicros);
-    double upConc = ratioMedian(GATEWAY, Measurement::upstreamConcCpuMicros);
+    double addedP50 = addedMedian(gateway, Measurement::p50Micros);
+    double addedP99 = addedMedian(gateway, Measurement::p99Micros);
+    double tput = ratioMedian(gateway, Measurement::callsPerSecond);
+    double seq = median(gateway, Measurement::proxySeqCpuMicros);
+    double conc = median(gateway, Measurement::proxyConcCpuMicros);
+    double upSeq = ratioMedian(gateway, Measurement::upstreamSeqCpuMicros);
+    double upConc = ratioMedian(gateway, Measurement::upstreamConcCpuMicros);
     lines.add(check("added p50 ≤ 100 µs", signed(addedP50) + " µs", addedP50 <= 100));
     lines.add(check("added p99 ≤ 250 µs", signed(addedP99) + " µs", addedP99 <= 250));
     lines.add(check("throughput ≥ 0.6× direct", f2(tput) + "×", tput >= 0.6));
@@ -106,6 +130,22 @@ final class Report {
     lines.add(check("upstream CPU per call within 1.1× direct (seq / conc)", f2(upSeq) + "× / " + f2(upConc) + "×",
         upSeq <= 1.1 && upConc <= 1.1));
     return String.join("\n", lines) + "\n";
+  }
+
+  /** The JWT gateway against the mTLS gateway, paired within each round like the figures against direct. */
+  private String jwtAgainstMtls() {
+    return "**" + GATEWAY_JWT + " against " + GATEWAY_MTLS + "** (the cost of JWT mapping; paired within each round, "
+        + "then the median)\n\n"
+        + "- latency: p50 " + signed(addedMedian(GATEWAY_JWT, GATEWAY_MTLS, Measurement::p50Micros)) + " µs, p99 "
+        + signed(addedMedian(GATEWAY_JWT, GATEWAY_MTLS, Measurement::p99Micros)) + " µs\n"
+        + "- concurrent throughput: " + f2(ratioMedian(GATEWAY_JWT, GATEWAY_MTLS, Measurement::callsPerSecond))
+        + "×\n"
+        + "- gateway CPU per call: " + signed(addedMedian(GATEWAY_JWT, GATEWAY_MTLS, Measurement::proxySeqCpuMicros))
+        + " µs sequential, " + signed(addedMedian(GATEWAY_JWT, GATEWAY_MTLS, Measurement::proxyConcCpuMicros))
+        + " µs concurrent\n"
+        + "- client CPU per call (sending the header): "
+        + signed(addedMedian(GATEWAY_JWT, GATEWAY_MTLS, Measurement::clientSeqCpuMicros)) + " µs sequential, "
+        + signed(addedMedian(GATEWAY_JWT, GATEWAY_MTLS, Measurement::clientConcCpuMicros)) + " µs concurrent\n";
   }
 
   private static String check(String target, String measured, boolean met) {

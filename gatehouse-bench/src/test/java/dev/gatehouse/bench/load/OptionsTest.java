@@ -16,6 +16,17 @@ class OptionsTest {
     assertThat(o.nginx).isTrue();
     assertThat(o.nginxWorkers).isEqualTo("auto");
     assertThat(o.results).isEqualTo(Path.of("gatehouse-bench", "results"));
+    assertThat(o.auth).containsExactly(GatewayAuth.MTLS, GatewayAuth.JWT);
+  }
+
+  @Test
+  void authChoosesOneGatewayOrBoth() {
+    assertThat(LoadHarness.Options.parse(new String[] {"--auth", "mtls"}).auth).containsExactly(GatewayAuth.MTLS);
+    assertThat(LoadHarness.Options.parse(new String[] {"--auth=jwt"}).auth).containsExactly(GatewayAuth.JWT);
+    assertThat(LoadHarness.Options.parse(new String[] {"--auth", "jwt", "--auth", "both"}).auth)
+        .containsExactly(GatewayAuth.MTLS, GatewayAuth.JWT);
+    assertThat(GatewayAuth.MTLS.target()).isEqualTo("gateway (mtls)");
+    assertThat(GatewayAuth.JWT.target()).isEqualTo("gateway (jwt)");
   }
 
   @Test
@@ -42,5 +53,13 @@ class OptionsTest {
         .hasMessageContaining("--nginx-workers");
     assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--compare-gateway", "gateway=/x.jar"}))
         .hasMessageContaining("NAME=CLASSPATH");
+    assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--compare-gateway", "gateway-jwt=/x.jar"}))
+        .hasMessageContaining("NAME=CLASSPATH");
+    assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--auth", "MTLS"}))
+        .hasMessageContaining("--auth takes mtls, jwt or both, not MTLS");
+    assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--auth", "none"}))
+        .hasMessageContaining("--auth takes mtls, jwt or both");
+    assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--auth"}))
+        .hasMessageContaining("missing value for --auth");
   }
 }
