@@ -197,6 +197,7 @@ public final class Gatehouse implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
+      DataPlane dataPlane = null;
       try {
         FrontendTls frontend = new FrontendTls(c.global().tls(), config.origin()::fileOf, meters, scheduler);
         resources.push(frontend);
@@ -238,7 +239,8 @@ public final class Gatehouse implements AutoCloseable {
         resources.push(accessController);
         dp.gate(new AccessGate(accessController));
         gates.forEach(dp::gate);
-        DataPlane dataPlane = dp.build();
+        dataPlane = dp.build();
+        DataPlane built = dataPlane;
 
         CodecHttpServer codecServer = null;
         if (c.codecServer().enabled()) {
@@ -255,10 +257,13 @@ public final class Gatehouse implements AutoCloseable {
         OperationsServer operations = null;
         if (c.listen().httpAddress() != null) {
           operations = new OperationsServer(ConfigValidator.socketAddress(c.listen().httpAddress(), true),
-              () -> dataPlane.upstreamServing(Duration.ofSeconds(2)), meters);
+              () -> built.upstreamServing(Duration.ofSeconds(2)), meters);
         }
         return new Gatehouse(config, meters, scheduler, dataPlane, operations, codecServer, resources);
       } catch (RuntimeException e) {
+        if (dataPlane != null) {
+          dataPlane.close();
+        }
         for (AutoCloseable r : resources) {
           try {
             r.close();
