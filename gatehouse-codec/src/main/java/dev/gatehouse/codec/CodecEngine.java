@@ -84,7 +84,8 @@ final class CodecEngine {
   // ---------------------------------------------------------------------------------------------- encode
 
   Payload encode(Payload payload, String namespace) {
-    if (Format.ENCODING_ENCRYPTED.equals(payload.getMetadataOrDefault(Format.ENCODING_KEY, null))) {
+    // One lookup through the map view; the generated getter with a default does containsKey and get.
+    if (Format.ENCODING_ENCRYPTED.equals(payload.getMetadataMap().get(Format.ENCODING_KEY))) {
       return payload;
     }
     KeySlot slot = dataKeys != null ? dataKeys.current() : keys.active();
@@ -207,32 +208,33 @@ final class CodecEngine {
   // ---------------------------------------------------------------------------------------------- decode
 
   Payload decode(Payload payload, String namespace) {
-    if (!Format.ENCODING_ENCRYPTED.equals(payload.getMetadataOrDefault(Format.ENCODING_KEY, null))) {
+    Map<String, ByteString> metadata = payload.getMetadataMap();
+    if (!Format.ENCODING_ENCRYPTED.equals(metadata.get(Format.ENCODING_KEY))) {
       if (rejectUnencrypted) {
         throw new EncryptionCodecException(Reason.UNENCRYPTED_PAYLOAD,
             "payload is not encrypted and this codec rejects unencrypted payloads");
       }
       return payload;
     }
-    ByteString cipherName = payload.getMetadataOrDefault(Format.CIPHER_KEY, null);
+    ByteString cipherName = metadata.get(Format.CIPHER_KEY);
     if (Format.CIPHER_V1.equals(cipherName)) {
-      return decodeV1(payload, namespace);
+      return decodeV1(payload, metadata, namespace);
     }
     if (cipherName == null || Format.SAMPLE_CIPHERS.contains(cipherName)) {
       if (!decodeSampleFormat) {
         throw new EncryptionCodecException(Reason.UNSUPPORTED_FORMAT, "payload is in the format of Temporal's "
             + "encryption samples, which this codec accepts only when built with decodeSampleFormat(true)");
       }
-      return decodeSample(payload);
+      return decodeSample(payload, metadata);
     }
     throw new EncryptionCodecException(Reason.UNSUPPORTED_FORMAT,
         "payload uses an unsupported encryption-cipher '" + Format.printable(cipherName.toStringUtf8()) + "'");
   }
 
-  private Payload decodeV1(Payload payload, String namespace) {
-    ByteString keyId = keyIdOf(payload);
-    ByteString wrapped = payload.getMetadataOrDefault(Format.DATA_KEY_KEY, null);
-    int flags = flagsOf(payload);
+  private Payload decodeV1(Payload payload, Map<String, ByteString> metadata, String namespace) {
+    ByteString keyId = keyIdOf(metadata);
+    ByteString wrapped = metadata.get(Format.DATA_KEY_KEY);
+    int flags = flagsOf(metadata);
     KeySlot slot;
     if (wrapped == null) {
       slot = directKey(keyId);
@@ -250,21 +252,21 @@ final class CodecEngine {
     return parse(plain);
   }
 
-  private Payload decodeSample(Payload payload) {
-    KeySlot slot = directKey(keyIdOf(payload));
+  private Payload decodeSample(Payload payload, Map<String, ByteString> metadata) {
+    KeySlot slot = directKey(keyIdOf(metadata));
     return parse(decrypt(threads.get(), slot, payload.getData(), null, null));
   }
 
-  private static ByteString keyIdOf(Payload payload) {
-    ByteString keyId = payload.getMetadataOrDefault(Format.KEY_ID_KEY, null);
+  private static ByteString keyIdOf(Map<String, ByteString> metadata) {
+    ByteString keyId = metadata.get(Format.KEY_ID_KEY);
     if (keyId == null || keyId.isEmpty()) {
       throw new EncryptionCodecException(Reason.MALFORMED_PAYLOAD, "encrypted payload has no encryption-key-id");
     }
     return keyId;
   }
 
-  private static int flagsOf(Payload payload) {
-    ByteString compression = payload.getMetadataOrDefault(Format.COMPRESSION_KEY, null);
+  private static int flagsOf(Map<String, ByteString> metadata) {
+    ByteString compression = metadata.get(Format.COMPRESSION_KEY);
     if (compression == null) {
       return 0;
     }

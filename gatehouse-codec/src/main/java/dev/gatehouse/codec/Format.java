@@ -46,16 +46,18 @@ final class Format {
   }
 
   /**
-   * Associated data: label ‖ u16 len ‖ key id ‖ u16 len ‖ namespace ‖ u8 flags ‖ u16 len ‖ wrapped data key. Length
-   * prefixes keep the encoding unambiguous. Binding the key id and wrapped data key means editing either in the
-   * metadata fails authentication; binding the namespace means a payload copied into another namespace fails; binding
-   * the flags means the compression marker cannot be flipped.
+   * Associated data: label ‖ u16 len ‖ key id ‖ u16 len ‖ namespace ‖ u8 flags ‖ u16 len ‖ wrapped data key, zero-padded
+   * to a multiple of 16 bytes. Length prefixes keep the encoding unambiguous (the padding follows a self-delimiting
+   * structure). Binding the key id and wrapped data key means editing either in the metadata fails authentication;
+   * binding the namespace means a payload copied into another namespace fails; binding the flags means the
+   * compression marker cannot be flipped. The padding spares the JCE a copy of the last partial block per payload.
    */
   static byte[] aad(KeySlot slot, String namespace, int flags) {
     byte[] ns = namespace.getBytes(StandardCharsets.UTF_8);
     ByteString id = slot.idValue();
     ByteString wrapped = slot.wrappedKey() == null ? ByteString.EMPTY : slot.wrappedKey();
-    ByteBuffer aad = ByteBuffer.allocate(AAD_LABEL.length + 2 + id.size() + 2 + ns.length + 1 + 2 + wrapped.size());
+    int length = AAD_LABEL.length + 2 + id.size() + 2 + ns.length + 1 + 2 + wrapped.size();
+    ByteBuffer aad = ByteBuffer.allocate((length + 15) & ~15);
     aad.put(AAD_LABEL);
     aad.putShort((short) id.size());
     id.copyTo(aad);

@@ -55,13 +55,15 @@ final class TestPayloads {
 
   /**
    * The associated data as the format specifies it, written independently of the codec: "gatehouse-codec/v1\0" ‖
-   * u16 len ‖ key id ‖ u16 len ‖ namespace ‖ u8 flags ‖ u16 len ‖ wrapped data key.
+   * u16 len ‖ key id ‖ u16 len ‖ namespace ‖ u8 flags ‖ u16 len ‖ wrapped data key, zero-padded to a multiple of
+   * 16 bytes.
    */
   static byte[] specAad(String keyId, String namespace, int flags, byte[] wrapped) {
     byte[] label = "gatehouse-codec/v1\0".getBytes(StandardCharsets.US_ASCII);
     byte[] id = keyId.getBytes(StandardCharsets.US_ASCII);
     byte[] ns = namespace.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate(label.length + 2 + id.length + 2 + ns.length + 1 + 2 + wrapped.length);
+    int length = label.length + 2 + id.length + 2 + ns.length + 1 + 2 + wrapped.length;
+    ByteBuffer b = ByteBuffer.allocate(length % 16 == 0 ? length : length + 16 - length % 16);
     b.put(label).putShort((short) id.length).put(id).putShort((short) ns.length).put(ns).put((byte) flags)
         .putShort((short) wrapped.length).put(wrapped);
     return b.array();
