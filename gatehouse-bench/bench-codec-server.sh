@@ -12,15 +12,7 @@ cd "$(dirname "$0")/.."
 . .mvn/select-jdk.sh
 ./mvnw -q -pl gatehouse-bench -am package -DskipTests
 
-run_home="${GATEHOUSE_BENCH_JAVA_HOME:-}"
-if [ -z "$run_home" ]; then
-  run_home="$JAVA_HOME"; best_v=$(gatehouse_java_major "$JAVA_HOME")
-  for home in /usr/lib/jvm/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
-    [ -x "$home/bin/java" ] || continue
-    v=$(gatehouse_java_major "$home")
-    if [ "${v:-0}" -gt "${best_v:-0}" ]; then run_home="$home"; best_v="$v"; fi
-  done
-fi
+run_home="${GATEHOUSE_BENCH_JAVA_HOME:-$(gatehouse_newest_jdk)}"
 load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo n/a)
 echo "JDK: $("$run_home/bin/java" -version 2>&1 | head -n 1) ($run_home); load average: $load"
 exec "$run_home/bin/java" -cp gatehouse-bench/target/gatehouse-bench.jar \

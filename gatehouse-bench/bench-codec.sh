@@ -19,15 +19,7 @@ cd "$(dirname "$0")/.."
 ./mvnw -q -pl gatehouse-bench -am package -DskipTests
 
 # JDK 25's AES-GCM is ~3.5x JDK 17's for large payloads: run on the newest JDK, not merely one >= 21.
-run_home="${GATEHOUSE_BENCH_JAVA_HOME:-}"
-if [ -z "$run_home" ]; then
-  run_home="$JAVA_HOME"; best_v=$(gatehouse_java_major "$JAVA_HOME")
-  for home in /usr/lib/jvm/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
-    [ -x "$home/bin/java" ] || continue
-    v=$(gatehouse_java_major "$home")
-    if [ "${v:-0}" -gt "${best_v:-0}" ]; then run_home="$home"; best_v="$v"; fi
-  done
-fi
+run_home="${GATEHOUSE_BENCH_JAVA_HOME:-$(gatehouse_newest_jdk)}"
 echo "JDK: $("$run_home/bin/java" -version 2>&1 | head -n 1) ($run_home)"
 
 log=gatehouse-bench/target/codec-bench.log
