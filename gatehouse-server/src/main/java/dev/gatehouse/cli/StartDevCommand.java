@@ -138,7 +138,7 @@ final class StartDevCommand implements Callable<Integer> {
                       .build())
                   .build());
 
-        Temporal CLI:  temporal workflow list --address %s --tls-ca-path %s \\
+        Temporal CLI:  temporal workflow show --workflow-id <id> --address %s --tls-ca-path %s \\
                          --tls-cert-path %s --tls-key-path %s
         """,
         target, pki.caCert(), pki.clientCert(), pki.clientKey(), gatehouse.httpPort(), gatehouse.httpPort(),
