@@ -29,6 +29,11 @@ public final class AccessGate implements CallGate {
   @Override
   public GateVerdict admit(InboundCall call) {
     Metadata headers = call.headers();
+    // Two tokens are ambiguous: we would decide on one while an upstream that also authorizes might use the other
+    // (Temporal's frontend reads the first, Metadata.get the last). Refuse rather than guess.
+    if (repeated(headers, tokenHeader) || repeated(headers, extraHeader)) {
+      return GateVerdict.refuse(Status.UNAUTHENTICATED.withDescription(AccessController.REQUEST_UNAUTHENTICATED));
+    }
     AuthInfo info = new AuthInfo(headers.get(tokenHeader), headers.get(extraHeader), call.peer(), null, call.remoteAddress());
     AccessCheck check = access.check(info, call.fullMethodName(), call.namespace(), call.request());
     return switch (check.outcome()) {
@@ -37,6 +42,16 @@ public final class AccessGate implements CallGate {
       case PERMISSION_DENIED -> GateVerdict.refuse(Status.PERMISSION_DENIED.withDescription(check.message()));
       case INVALID_ARGUMENT -> GateVerdict.refuse(Status.INVALID_ARGUMENT.withDescription(check.message()));
     };
+  }
+
+  private static boolean repeated(Metadata headers, Metadata.Key<String> key) {
+    Iterable<String> values = headers.getAll(key);
+    if (values == null) {
+      return false;
+    }
+    var it = values.iterator();
+    it.next();
+    return it.hasNext();
   }
 
   private GateVerdict admitted(AccessCheck check, Metadata headers) {

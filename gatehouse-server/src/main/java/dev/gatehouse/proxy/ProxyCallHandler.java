@@ -91,8 +91,7 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
         finish(Status.INVALID_ARGUMENT.withDescription("malformed request message"));
         return;
       }
-      String headerNamespace = headers.get(NAMESPACE_HEADER);
-      if (headerNamespace != null && method.namespaceField() != 0 && !headerNamespace.equals(namespace)) {
+      if (method.namespaceField() != 0 && !headerAgrees(headers, namespace)) {
         // The body is what the upstream acts on; a header may only agree with it (invariant 2).
         finish(Status.INVALID_ARGUMENT.withDescription("temporal-namespace header does not match the request's namespace"));
         return;
@@ -147,6 +146,20 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
       call.close(status, new Metadata());
       metrics.record(method, status.getCode(), System.nanoTime() - startNanos);
     }
+  }
+
+  /** Every {@code temporal-namespace} header value, if any, must name the body's namespace. */
+  private static boolean headerAgrees(Metadata headers, String namespace) {
+    Iterable<String> values = headers.getAll(NAMESPACE_HEADER);
+    if (values == null) {
+      return true;
+    }
+    for (String v : values) {
+      if (!v.equals(namespace)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static UnaryOperator<byte[]> compose(UnaryOperator<byte[]> first, UnaryOperator<byte[]> second) {

@@ -116,6 +116,28 @@ class AccessGateTest {
   }
 
   @Test
+  void twoTokensAreRefusedRatherThanGuessedBetween() throws Exception {
+    start(false);
+    byte[] describe = io.temporal.api.workflowservice.v1.DescribeNamespaceRequest.newBuilder().setNamespace("ns-a")
+        .build().toByteArray();
+    MethodDescriptor<byte[], byte[]> raw = WorkflowServiceGrpc.getDescribeNamespaceMethod()
+        .toBuilder(ProxiedMethod.BYTES, ProxiedMethod.BYTES).build();
+    for (String[] tokens : new String[][] {{"Bearer reader-of-ns-a", "Bearer nobody"}, {"Bearer nobody", "Bearer reader-of-ns-a"}}) {
+      Metadata h = new Metadata();
+      h.put(AUTHZ, tokens[0]);
+      h.put(AUTHZ, tokens[1]);
+      assertThat(code(() -> ClientCalls.blockingUnaryCall(
+          io.grpc.ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(h)),
+          raw, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), describe)))
+          .isEqualTo(Status.Code.UNAUTHENTICATED);
+    }
+    assertThat(upstream.received).isEmpty();
+    // one token is fine
+    assertThat(code(() -> call(WorkflowServiceGrpc.getDescribeNamespaceMethod(), describe, "Bearer reader-of-ns-a")))
+        .isEqualTo(Status.Code.OK);
+  }
+
+  @Test
   void listNamespacesShowsOnlyWhatTheCallerMayRead() throws Exception {
     start(false);
     ListNamespacesResponse all = ListNamespacesResponse.newBuilder()

@@ -215,10 +215,42 @@ class DataPlaneTest {
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
     assertThat(up.received).isEmpty();
 
+    Metadata oneOfTwoLies = new Metadata();
+    oneOfTwoLies.put(ProxyCallHandler.NAMESPACE_HEADER, "ns-b");
+    oneOfTwoLies.put(ProxyCallHandler.NAMESPACE_HEADER, "ns-a");
+    Metadata firstOfTwoLies = new Metadata();
+    firstOfTwoLies.put(ProxyCallHandler.NAMESPACE_HEADER, "ns-a");
+    firstOfTwoLies.put(ProxyCallHandler.NAMESPACE_HEADER, "ns-b");
+    for (Metadata h : List.of(oneOfTwoLies, firstOfTwoLies)) {
+      assertThatThrownBy(() -> call(ch, START, start("ns-b"), h))
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+    }
+    assertThat(up.received).isEmpty();
+
     Metadata agreeing = new Metadata();
     agreeing.put(ProxyCallHandler.NAMESPACE_HEADER, "ns-b");
     call(ch, START, start("ns-b"), agreeing);
     assertThat(up.received).hasSize(1);
+  }
+
+  @Test
+  void methodNamesOutsideTheGeneratedDescriptorsAreUnimplementedAndNotForwarded() throws Exception {
+    ScriptedUpstream up = upstream();
+    DataPlane dp = gateway(up.address(), c -> GateVerdict.admit());
+    ManagedChannel ch = channelTo(dp);
+    for (String method : List.of(
+        "temporal.api.workflowservice.v1.WorkflowService/startworkflowexecution",
+        "temporal.api.workflowservice.v1.workflowservice/StartWorkflowExecution",
+        "temporal.api.workflowservice.v1.WorkflowService/StartWorkflowExecution/",
+        "temporal.api.adminservice.v1.AdminService/DescribeCluster",
+        "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo")) {
+      assertThatThrownBy(() -> call(ch, method, start("ns"), new Metadata()))
+          .as(method)
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
+    }
+    assertThat(up.received).isEmpty();
   }
 
   @Test
