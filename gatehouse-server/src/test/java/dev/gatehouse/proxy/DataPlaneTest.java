@@ -235,6 +235,26 @@ class DataPlaneTest {
   }
 
   @Test
+  void aCompressedRequestIsJudgedOnItsDecompressedNamespace() throws Exception {
+    ScriptedUpstream up = upstream();
+    List<String> namespaces = new CopyOnWriteArrayList<>();
+    DataPlane dp = gateway(up.address(), c -> {
+      namespaces.add(c.namespace());
+      return c.namespace().equals("forbidden")
+          ? GateVerdict.refuse(Status.PERMISSION_DENIED.withDescription("Request unauthorized."))
+          : GateVerdict.admit();
+    });
+    ManagedChannel ch = channelTo(dp);
+    CallOptions gzip = CallOptions.DEFAULT.withCompression("gzip").withDeadlineAfter(10, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(ch, raw(START), gzip, start("forbidden")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+    ClientCalls.blockingUnaryCall(ch, raw(START), gzip, start("allowed"));
+    assertThat(namespaces).containsExactly("forbidden", "allowed");
+    assertThat(up.received).singleElement().satisfies(r -> assertThat(r.request()).isEqualTo(start("allowed")));
+  }
+
+  @Test
   void methodNamesOutsideTheGeneratedDescriptorsAreUnimplementedAndNotForwarded() throws Exception {
     ScriptedUpstream up = upstream();
     DataPlane dp = gateway(up.address(), c -> GateVerdict.admit());
