@@ -55,10 +55,12 @@ public final class CodecHttpServer implements AutoCloseable {
   private final NamespaceCodecs codecs;
   private final ScheduledExecutorService scheduler;
   private final Duration refreshInterval;
+  private final JdkServerTls tls;
   private ScheduledFuture<?> reloads;
 
   private CodecHttpServer(Server server, ServerConnector connector, boolean https, NamespaceCodecs codecs,
-      ScheduledExecutorService scheduler, Duration refreshInterval) {
+      ScheduledExecutorService scheduler, Duration refreshInterval, JdkServerTls tls) {
+    this.tls = tls;
     this.server = server;
     this.connector = connector;
     this.https = https;
@@ -73,7 +75,7 @@ public final class CodecHttpServer implements AutoCloseable {
   }
 
   /**
-   * Starts listening and, with a scheduler, checking the keyring files every {@code refreshInterval}.
+   * Starts listening and, with a scheduler, checking the keyring files and its TLS files every {@code refreshInterval}.
    *
    * @throws IllegalStateException when the address cannot be bound
    */
@@ -86,7 +88,7 @@ public final class CodecHttpServer implements AutoCloseable {
     }
     if (scheduler != null) {
       long millis = refreshInterval.toMillis();
-      reloads = scheduler.scheduleWithFixedDelay(this::reloadKeyrings, millis, millis, TimeUnit.MILLISECONDS);
+      reloads = scheduler.scheduleWithFixedDelay(this::refresh, millis, millis, TimeUnit.MILLISECONDS);
     }
     log.info("codec server on {}", endpoint());
     return this;
@@ -110,6 +112,20 @@ public final class CodecHttpServer implements AutoCloseable {
   }
 
   /** Checks every keyring file now and reloads those whose content changed; returns how many were reloaded. */
+  /** The periodic check: keyrings, and the server's own certificate and client CAs. */
+  private void refresh() {
+    reloadKeyrings();
+    if (tls != null) {
+      try {
+        if (tls.reloadIfChanged()) {
+          log.info("codec server: new TLS material in use for new connections");
+        }
+      } catch (RuntimeException e) {
+        log.warn("codec server: TLS material check failed: {}", e.getClass().getName());
+      }
+    }
+  }
+
   int reloadKeyrings() {
     try {
       return codecs.reload();
@@ -230,13 +246,15 @@ public final class CodecHttpServer implements AutoCloseable {
       http.setRequestHeaderSize(REQUEST_HEADER_BYTES);
       HttpConnectionFactory h1 = new HttpConnectionFactory(http);
       ServerConnector connector;
+      JdkServerTls tls = null;
       if (https) {
-        JdkServerTls tls = JdkServerTls.create(config.tls(), minTlsVersion, "codecServer.tls", fileOfKey, meters);
+        tls = JdkServerTls.create(config.tls(), minTlsVersion, "codecServer.tls", fileOfKey, meters);
+        JdkServerTls material = tls;
         SslContextFactory.Server ssl = new SslContextFactory.Server() {
           @Override
           public SSLParameters customize(SSLParameters jettys) {
             // Protocols, client-auth mode and the no-resumption marker come from JdkServerTls.
-            SSLParameters parameters = tls.serverParameters();
+            SSLParameters parameters = material.serverParameters();
             parameters.setCipherSuites(Arrays.stream(jettys.getCipherSuites()).filter(CodecHttpServer::strongSuite)
                 .toArray(String[]::new));
             return parameters;
@@ -257,7 +275,7 @@ public final class CodecHttpServer implements AutoCloseable {
       server.setErrorHandler(errors);
       server.setHandler(new CodecHandler(access, codecs, new CorsPolicy(config.allowedOrigins(),
           config.allowCredentials()), config.maxBodyBytes(), new CodecMetrics(meters)));
-      return new CodecHttpServer(server, connector, https, codecs, scheduler, config.refreshInterval());
+      return new CodecHttpServer(server, connector, https, codecs, scheduler, config.refreshInterval(), tls);
     }
   }
 }

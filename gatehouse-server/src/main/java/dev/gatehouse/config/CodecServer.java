@@ -14,7 +14,8 @@ import java.util.Map;
  * @param maxBodyBytes largest request body accepted
  * @param keyringFile the keyring used for namespaces without their own
  * @param namespaceKeyrings a keyring file per namespace
- * @param refreshInterval how often the keyring files are checked for changes (by content hash) and reloaded;
+ * @param refreshInterval how often the keyring files and the TLS certificate, key and client CA files are checked
+ *     for changes (by content hash) and reloaded;
  *     default 1 minute
  */
 public record CodecServer(

@@ -27,17 +27,24 @@ import javax.net.ssl.TrustManager;
  * };
  * factory.setSslContext(tls.sslContext());
  * }</pre>
- * The material is read once; it is not reloaded.
+ * The material is re-read when the owner calls {@link #reloadIfChanged()} (the codec server does on its
+ * {@code refreshInterval}); new handshakes then use the new certificate and client CAs, live connections keep theirs.
  */
 public final class JdkServerTls {
   private final SSLContext sslContext;
   private final List<String> protocols;
   private final ClientAuth clientAuth;
+  private final Reloadable<ServerMaterial> material;
+  private final ReloadingKeyManager keyManager;
+  private long generation = 1;
 
-  private JdkServerTls(SSLContext sslContext, List<String> protocols, ClientAuth clientAuth) {
+  private JdkServerTls(SSLContext sslContext, List<String> protocols, ClientAuth clientAuth,
+      Reloadable<ServerMaterial> material, ReloadingKeyManager keyManager) {
     this.sslContext = sslContext;
     this.protocols = protocols;
     this.clientAuth = clientAuth;
+    this.material = material;
+    this.keyManager = keyManager;
   }
 
   /**
@@ -58,14 +65,15 @@ public final class JdkServerTls {
       Function<String, String> fileOfKey, MeterRegistry registry, Clock clock) {
     ConfigProblems problems = new ConfigProblems(fileOfKey);
     List<String> protocols = TlsVersions.protocols(minVersion, keyPrefix + ".minVersion", problems);
-    ServerMaterial material = ServerMaterial.load(tls, keyPrefix, problems).current();
-    ReloadingKeyManager keyManager = new ReloadingKeyManager(ServerSnapshot.of(1, material, Map.of()));
-    ClientCertificateVerifier verifier = new ClientCertificateVerifier(
-        "codec", serverName -> material.clientCas(), new HandshakeFailures(registry, "codec"), clock);
+    Reloadable<ServerMaterial> material = ServerMaterial.load(tls, keyPrefix, problems);
+    ReloadingKeyManager keyManager = new ReloadingKeyManager(ServerSnapshot.of(1, material.current(), Map.of()));
+    ClientCertificateVerifier verifier = new ClientCertificateVerifier("codec",
+        serverName -> keyManager.current().forServerName(serverName).clientCas(),
+        new HandshakeFailures(registry, "codec"), clock);
     try {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(new KeyManager[] {keyManager}, new TrustManager[] {verifier}, null);
-      return new JdkServerTls(context, protocols, ServerMaterial.clientAuth(tls));
+      return new JdkServerTls(context, protocols, ServerMaterial.clientAuth(tls), material, keyManager);
     } catch (GeneralSecurityException e) {
       throw problems.at(keyPrefix, "the JDK's TLS engine refused the material: " + e.getClass().getSimpleName());
     }
@@ -73,6 +81,20 @@ public final class JdkServerTls {
 
   public SSLContext sslContext() {
     return sslContext;
+  }
+
+  /**
+   * Re-reads the certificate, key and client CA files; when their content changed and still forms valid material,
+   * new handshakes use it. A broken file (e.g. mid-rotation) keeps the current material and is logged.
+   *
+   * @return true when new material was put in use
+   */
+  public synchronized boolean reloadIfChanged() {
+    if (!material.refresh()) {
+      return false;
+    }
+    keyManager.publish(ServerSnapshot.of(++generation, material.current(), Map.of()));
+    return true;
   }
 
   /**

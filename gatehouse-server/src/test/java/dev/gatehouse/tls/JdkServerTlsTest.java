@@ -138,6 +138,30 @@ class JdkServerTlsTest {
   }
 
   @Test
+  void reloadPutsANewCertificateInUseForNewHandshakes() throws Exception {
+    Path certDir = java.nio.file.Files.createTempDirectory(dir, "reload");
+    CertFiles files = write(certDir, "server", ca.leaf("localhost").dnsNames("localhost").serverAuth().issue());
+    JdkServerTls tls = JdkServerTls.create(serverTls(files, List.of(caFile), true), null, "codecServer.tls", k -> null, null);
+    assertThat(tls.reloadIfChanged()).isFalse();
+
+    IssuedCertificate renewed = ca.leaf("localhost-renewed").dnsNames("localhost").serverAuth().issue();
+    write(certDir, "server", renewed);
+    assertThat(tls.reloadIfChanged()).isTrue();
+
+    Future<String> served = serveOnce(tls);
+    SSLContext client = clientContext(good);
+    try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(),
+        listener.getLocalPort())) {
+      s.setSoTimeout(10_000);
+      s.startHandshake();
+      assertThat(((X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber())
+          .isEqualTo(renewed.certificate().getSerialNumber());
+      assertThat(s.getInputStream().read()).isEqualTo(1);
+    }
+    assertThat(served.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("web-ui");
+  }
+
+  @Test
   void tls12NeedsMinVersion12() throws Exception {
     serveOnce(tls(true, null));
     assertThatThrownBy(() -> connect(clientContext(good), "TLSv1.2")).isInstanceOf(IOException.class);
