@@ -4,6 +4,7 @@ import dev.gatehouse.auth.AccessController;
 import io.grpc.Metadata;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Which headers cross the gateway.
@@ -17,39 +18,27 @@ final class ForwardedHeaders {
 
   /** Removes transport headers and forged identity headers from a caller's headers, in place. */
   static void sanitizeRequest(Metadata headers) {
-    List<String> drop = null;
-    for (String key : headers.keys()) {
-      if (isTransportHeader(key) || isIdentityHeader(key)) {
-        if (drop == null) {
-          drop = new ArrayList<>(4);
-        }
-        drop.add(key);
-      }
-    }
-    if (drop != null) {
-      removeAll(headers, drop);
-    }
+    removeWhere(headers, key -> isTransportHeader(key) || AccessController.isForgeableHeader(key));
   }
 
   /** Removes transport headers from upstream response headers, in place. */
   static void sanitizeResponse(Metadata headers) {
-    List<String> drop = null;
-    for (String key : headers.keys()) {
-      if (isTransportHeader(key)) {
-        if (drop == null) {
-          drop = new ArrayList<>(4);
-        }
-        drop.add(key);
-      }
-    }
-    if (drop != null) {
-      removeAll(headers, drop);
-    }
+    removeWhere(headers, ForwardedHeaders::isTransportHeader);
   }
 
-  /** True for headers a caller must never be able to set: the principal the upstream or Gatehouse trusts. */
-  static boolean isIdentityHeader(String key) {
-    return AccessController.isForgeableHeader(key);
+  private static void removeWhere(Metadata headers, Predicate<String> drop) {
+    List<String> dropped = null;
+    for (String key : headers.keys()) {
+      if (drop.test(key)) {
+        if (dropped == null) {
+          dropped = new ArrayList<>(4);
+        }
+        dropped.add(key);
+      }
+    }
+    if (dropped != null) {
+      removeAll(headers, dropped);
+    }
   }
 
   private static boolean isTransportHeader(String key) {
