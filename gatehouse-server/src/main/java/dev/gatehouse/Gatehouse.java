@@ -8,7 +8,7 @@ import dev.gatehouse.config.LoadedConfig;
 import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.auth.Authorizer;
 import dev.gatehouse.auth.ClaimMapper;
-import dev.gatehouse.codec.CodecHttpServer;
+import dev.gatehouse.codecserver.CodecHttpServer;
 import dev.gatehouse.proxy.AccessGate;
 import dev.gatehouse.proxy.CallGate;
 import dev.gatehouse.proxy.DataPlane;

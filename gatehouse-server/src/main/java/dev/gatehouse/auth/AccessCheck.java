@@ -1,5 +1,7 @@
 package dev.gatehouse.auth;
 
+import dev.gatehouse.api.ApiMethod;
+
 /**
  * The outcome of {@link AccessController#check}: whether the call may proceed and, if not, how to refuse it.
  *

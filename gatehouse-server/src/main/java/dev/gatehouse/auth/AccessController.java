@@ -1,5 +1,7 @@
 package dev.gatehouse.auth;
 
+import dev.gatehouse.api.ApiCatalog;
+import dev.gatehouse.api.ApiMethod;
 import dev.gatehouse.config.Authorization;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,6 +2,8 @@ package dev.gatehouse.auth;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.gatehouse.api.ApiCatalog;
+import dev.gatehouse.api.ApiMethod;
 
 /**
  * What a call is about to do: the API method, the namespace it acts on and, on demand, the request itself.

@@ -1,5 +1,8 @@
 package dev.gatehouse.auth;
 
+import dev.gatehouse.api.ApiCatalog;
+import dev.gatehouse.api.ApiMethod;
+
 /** Temporal's default authorizer; see {@link Authorizer#temporalDefault()}. */
 final class DefaultAuthorizer implements Authorizer {
   static final DefaultAuthorizer INSTANCE = new DefaultAuthorizer();
@@ -14,7 +17,7 @@ final class DefaultAuthorizer implements Authorizer {
     if (method.healthCheck()) {
       return Decision.allow();
     }
-    Role required = method.requiredRole();
+    Role required = Role.requiredFor(method.access());
     if (method.scope() == ApiMethod.Scope.CLUSTER) {
       if (claims.system().atLeast(required)) {
         return Decision.allow();

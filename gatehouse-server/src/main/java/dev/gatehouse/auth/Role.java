@@ -1,5 +1,6 @@
 package dev.gatehouse.auth;
 
+import dev.gatehouse.api.ApiMethod;
 import java.util.Locale;
 
 /**
@@ -53,6 +54,15 @@ public record Role(int bits) implements Comparable<Role> {
       case "worker" -> WORKER;
       case "admin" -> ADMIN;
       default -> UNDEFINED;
+    };
+  }
+
+  /** The role Temporal's default authorizer requires for a method's access ({@code getRequiredRole}). */
+  public static Role requiredFor(ApiMethod.Access access) {
+    return switch (access) {
+      case READ -> READER;
+      case WRITE -> WRITER;
+      case ADMIN -> ADMIN;
     };
   }
 

@@ -4,7 +4,7 @@
  * <p>A call's credentials ({@link dev.gatehouse.auth.AuthInfo}) go through a {@link dev.gatehouse.auth.ClaimMapper}
  * to become {@link dev.gatehouse.auth.Claims} (subject, system role, namespace roles); an
  * {@link dev.gatehouse.auth.Authorizer} then decides on the {@link dev.gatehouse.auth.CallTarget} (method, namespace,
- * request). {@link dev.gatehouse.auth.ApiCatalog} classifies every API method by scope and access as Temporal does.
+ * request). {@link dev.gatehouse.api.ApiCatalog} classifies every API method by scope and access as Temporal does.
  * Transports run the whole pipeline through {@link dev.gatehouse.auth.AccessController}.
  *
  * <p>Plugins implement {@link dev.gatehouse.auth.ClaimMapperProvider} or {@link dev.gatehouse.auth.AuthorizerProvider}

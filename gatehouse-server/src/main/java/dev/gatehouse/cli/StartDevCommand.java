@@ -1,16 +1,17 @@
 package dev.gatehouse.cli;
 
-import dev.gatehouse.DevMode;
-import dev.gatehouse.EmbeddedTemporal;
+import dev.gatehouse.dev.DevMode;
+import dev.gatehouse.dev.EmbeddedTemporal;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.auth.ClaimMapper;
-import dev.gatehouse.codec.KeyringFiles;
+import dev.gatehouse.codecserver.KeyringFiles;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.Listen;
 import dev.gatehouse.config.ServerTls;
-import dev.gatehouse.tls.DevPki;
+import dev.gatehouse.dev.DevPki;
+import dev.gatehouse.dev.DevTokens;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;

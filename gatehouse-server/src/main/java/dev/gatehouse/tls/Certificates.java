@@ -14,7 +14,7 @@ import java.security.spec.PSSParameterSpec;
 import java.util.HexFormat;
 
 /** Small facts about certificates and keys that several classes of this package need. */
-final class Certificates {
+public final class Certificates {
   private Certificates() {}
 
   /** Lower-case hex SHA-256 of the DER encoding: the thumbprint operators see in logs and metrics. */
@@ -31,7 +31,7 @@ final class Certificates {
   }
 
   /** Subject, serial, notAfter and thumbprint: enough to find the certificate, nothing secret. */
-  static String describe(X509Certificate certificate) {
+  public static String describe(X509Certificate certificate) {
     return "subject=\"" + certificate.getSubjectX500Principal().getName() + "\" notAfter="
         + certificate.getNotAfter().toInstant() + " sha256=" + sha256(certificate);
   }
@@ -49,7 +49,7 @@ final class Certificates {
    * True when {@code key} is the private half of {@code certificate}'s public key, proven by a signature
    * rather than by comparing parameters, so it holds for every key type the JDK can sign with.
    */
-  static boolean matches(X509Certificate certificate, PrivateKey key) {
+  public static boolean matches(X509Certificate certificate, PrivateKey key) {
     PublicKey publicKey = certificate.getPublicKey();
     String algorithm =
         switch (keyType(key)) {

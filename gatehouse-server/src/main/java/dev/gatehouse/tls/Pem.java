@@ -34,11 +34,11 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
  * no provider is registered process-wide. Errors about keys carry no cause: a parser's message could quote
  * the bytes it choked on.
  */
-final class Pem {
+public final class Pem {
   private Pem() {}
 
   /** All certificates in {@code pem}, in order; other PEM blocks are skipped. */
-  static List<X509Certificate> certificates(byte[] pem) throws PemException {
+  public static List<X509Certificate> certificates(byte[] pem) throws PemException {
     List<X509Certificate> certs = new ArrayList<>();
     try (PEMParser parser = parser(pem)) {
       CertificateFactory factory = CertificateFactory.getInstance("X.509");
@@ -55,7 +55,7 @@ final class Pem {
   }
 
   /** The one private key in {@code pem}: PKCS#8 {@code PRIVATE KEY}, {@code RSA PRIVATE KEY} or {@code EC PRIVATE KEY}. */
-  static PrivateKey privateKey(byte[] pem) throws PemException {
+  public static PrivateKey privateKey(byte[] pem) throws PemException {
     PrivateKeyInfo found = null;
     try (PEMParser parser = parser(pem)) {
       Object o;

@@ -2,6 +2,8 @@ package dev.gatehouse.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gatehouse.api.ApiCatalog;
+import dev.gatehouse.api.ApiMethod;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

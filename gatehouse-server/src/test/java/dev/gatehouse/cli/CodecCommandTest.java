@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.gatehouse.codec.EncryptionCodec;
 import dev.gatehouse.codec.Keyring;
-import dev.gatehouse.codec.PayloadsJson;
+import dev.gatehouse.codecserver.PayloadsJson;
 import io.temporal.api.common.v1.Payload;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

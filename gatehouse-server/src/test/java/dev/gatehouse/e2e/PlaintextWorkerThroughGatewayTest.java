@@ -1,6 +1,6 @@
 package dev.gatehouse.e2e;
 
-import dev.gatehouse.EmbeddedTemporal;
+import dev.gatehouse.dev.EmbeddedTemporal;
 import dev.gatehouse.proxy.DataPlane;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 import dev.gatehouse.config.ClientTls;
 import dev.gatehouse.config.ServerTls;
+import dev.gatehouse.dev.DevPki;
 import dev.gatehouse.tls.TlsTestSupport.CertFiles;
 import dev.gatehouse.tls.TlsTestSupport.Client;
 import dev.gatehouse.tls.TlsTestSupport.HealthServer;

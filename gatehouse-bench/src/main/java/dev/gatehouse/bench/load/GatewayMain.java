@@ -2,7 +2,7 @@ package dev.gatehouse.bench.load;
 
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.config.GatehouseConfig;
-import dev.gatehouse.tls.DevPki;
+import dev.gatehouse.dev.DevPki;
 import java.nio.file.Path;
 
 /**

@@ -1,6 +1,6 @@
 package dev.gatehouse.bench.load;
 
-import dev.gatehouse.tls.DevPki;
+import dev.gatehouse.dev.DevPki;
 import io.grpc.StatusRuntimeException;
 import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;

@@ -1,6 +1,6 @@
 package dev.gatehouse.bench.load;
 
-import dev.gatehouse.tls.DevPki;
+import dev.gatehouse.dev.DevPki;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,7 +1,7 @@
 package dev.gatehouse.bench.load;
 
-import dev.gatehouse.EmbeddedTemporal;
-import dev.gatehouse.tls.DevPki;
+import dev.gatehouse.dev.EmbeddedTemporal;
+import dev.gatehouse.dev.DevPki;
 import java.nio.file.Path;
 
 /**

@@ -3,7 +3,7 @@ package dev.gatehouse.bench.load;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.gatehouse.tls.DevPki;
+import dev.gatehouse.dev.DevPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

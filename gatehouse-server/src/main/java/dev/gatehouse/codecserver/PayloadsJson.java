@@ -1,4 +1,4 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;

@@ -1,14 +1,16 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
-import static dev.gatehouse.codec.CodecFixtures.data;
-import static dev.gatehouse.codec.CodecFixtures.encoding;
-import static dev.gatehouse.codec.CodecFixtures.json;
-import static dev.gatehouse.codec.CodecFixtures.post;
+import static dev.gatehouse.codecserver.CodecFixtures.data;
+import static dev.gatehouse.codecserver.CodecFixtures.encoding;
+import static dev.gatehouse.codecserver.CodecFixtures.json;
+import static dev.gatehouse.codecserver.CodecFixtures.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.gatehouse.auth.AccessController;
+import dev.gatehouse.codec.EncryptionCodec;
+import dev.gatehouse.codec.Keyring;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.CertificateRule;
 import dev.gatehouse.config.CodecServer;

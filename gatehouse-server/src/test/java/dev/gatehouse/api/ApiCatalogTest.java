@@ -1,4 +1,4 @@
-package dev.gatehouse.auth;
+package dev.gatehouse.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

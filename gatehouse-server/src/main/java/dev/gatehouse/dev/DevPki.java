@@ -1,5 +1,10 @@
-package dev.gatehouse.tls;
+package dev.gatehouse.dev;
 
+import dev.gatehouse.tls.CertificateAuthority;
+import dev.gatehouse.tls.Certificates;
+import dev.gatehouse.tls.IssuedCertificate;
+import dev.gatehouse.tls.Pem;
+import dev.gatehouse.tls.PemException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystems;

@@ -1,4 +1,4 @@
-package dev.gatehouse.cli;
+package dev.gatehouse.dev;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
@@ -38,8 +38,8 @@ import java.util.UUID;
  * certificate to the codec server, so dev mode also accepts JWTs signed by a key kept in the dev directory
  * ({@code dev-jwt-key.json}, mode 0600; its public half in {@code dev-jwks.json}), and prints one.
  */
-final class DevTokens {
-  static final String SUBJECT = "dev-user";
+public final class DevTokens {
+  public static final String SUBJECT = "dev-user";
   private static final String KEY_FILE = "dev-jwt-key.json";
   private static final String JWKS_FILE = "dev-jwks.json";
 
@@ -52,7 +52,7 @@ final class DevTokens {
   }
 
   /** The signing key in {@code dir}, made on first use and reused after, so printed tokens outlive a restart. */
-  static DevTokens ensure(Path dir) {
+  public static DevTokens ensure(Path dir) {
     Path keyFile = dir.resolve(KEY_FILE);
     Path jwks = dir.resolve(JWKS_FILE);
     try {
@@ -78,7 +78,7 @@ final class DevTokens {
   }
 
   /** A token for {@value #SUBJECT}, system admin (like the dev-worker certificate), valid for {@code validity}. */
-  String mint(Duration validity) {
+  public String mint(Duration validity) {
     Instant now = Instant.now();
     JWTClaimsSet claims = new JWTClaimsSet.Builder()
         .subject(SUBJECT)
@@ -100,7 +100,7 @@ final class DevTokens {
    * Dev mode's claim mapper: a bearer token is checked against the dev key ({@code default} mapper), a call without
    * one is identified by its client certificate with {@code mtls}'s rules. The caller closes it.
    */
-  ClaimMapper claimMapper(Authorization mtls) {
+  public ClaimMapper claimMapper(Authorization mtls) {
     AccessController jwt = AccessController.builder(new Authorization(
         new JwtKeyProvider(List.of(jwks.toUri().toString()), null), null, null, "default", "default", null, null,
         null)).build();

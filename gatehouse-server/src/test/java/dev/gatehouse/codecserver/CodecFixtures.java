@@ -1,4 +1,4 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;

@@ -1,5 +1,7 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
+import dev.gatehouse.codec.Key;
+import dev.gatehouse.codec.Keyring;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.gatehouse;
+package dev.gatehouse.dev;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;

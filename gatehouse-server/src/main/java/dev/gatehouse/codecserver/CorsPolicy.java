@@ -1,4 +1,4 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
 import java.util.List;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package dev.gatehouse;
+package dev.gatehouse.dev;
 
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.CertificateRule;
@@ -10,7 +10,7 @@ import dev.gatehouse.config.Listen;
 import dev.gatehouse.config.RootTls;
 import dev.gatehouse.config.ServerTls;
 import dev.gatehouse.config.Upstream;
-import dev.gatehouse.tls.DevPki;
+import dev.gatehouse.dev.DevPki;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;

@@ -1,8 +1,10 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
 import dev.gatehouse.auth.AccessCheck;
 import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.auth.AuthInfo;
+import dev.gatehouse.codec.EncryptionCodec;
+import dev.gatehouse.codec.EncryptionCodecException;
 import dev.gatehouse.tls.FrontendTls;
 import dev.gatehouse.tls.PeerCertificate;
 import io.temporal.api.common.v1.Payload;

@@ -1,4 +1,4 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
 /**
  * A request path the codec server answers: {@code /encode}, {@code /decode}, or the same under one namespace

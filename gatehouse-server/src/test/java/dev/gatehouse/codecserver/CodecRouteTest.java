@@ -1,4 +1,4 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,10 +27,10 @@ class CodecRouteTest {
   void decodeIsAuthorizedAsAReadAndEncodeAsAWrite() {
     assertThat(CodecOperation.DECODE.apiMethod()).endsWith("/GetWorkflowExecutionHistory");
     assertThat(CodecOperation.ENCODE.apiMethod()).endsWith("/StartWorkflowExecution");
-    assertThat(dev.gatehouse.auth.ApiCatalog.temporal().find(CodecOperation.DECODE.apiMethod()).access())
-        .isEqualTo(dev.gatehouse.auth.ApiMethod.Access.READ);
-    assertThat(dev.gatehouse.auth.ApiCatalog.temporal().find(CodecOperation.ENCODE.apiMethod()).access())
-        .isEqualTo(dev.gatehouse.auth.ApiMethod.Access.WRITE);
+    assertThat(dev.gatehouse.api.ApiCatalog.temporal().find(CodecOperation.DECODE.apiMethod()).access())
+        .isEqualTo(dev.gatehouse.api.ApiMethod.Access.READ);
+    assertThat(dev.gatehouse.api.ApiCatalog.temporal().find(CodecOperation.ENCODE.apiMethod()).access())
+        .isEqualTo(dev.gatehouse.api.ApiMethod.Access.WRITE);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.gatehouse.auth;
+package dev.gatehouse.api;
 
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class ApiCatalog {
   private static final Logger log = LoggerFactory.getLogger(ApiCatalog.class);
 
-  static final String WORKFLOW = "temporal.api.workflowservice.v1.WorkflowService";
-  static final String OPERATOR = "temporal.api.operatorservice.v1.OperatorService";
-  static final String HEALTH = "grpc.health.v1.Health";
+  public static final String WORKFLOW = "temporal.api.workflowservice.v1.WorkflowService";
+  public static final String OPERATOR = "temporal.api.operatorservice.v1.OperatorService";
+  public static final String HEALTH = "grpc.health.v1.Health";
 
   private static final ApiCatalog TEMPORAL = new ApiCatalog(List.of(
       WorkflowServiceGrpc.getServiceDescriptor(),
@@ -99,7 +99,7 @@ public final class ApiCatalog {
   }
 
   /** The default instance of {@code method}'s request type, or {@code null}. */
-  Message requestPrototype(ApiMethod method) {
+  public Message requestPrototype(ApiMethod method) {
     return requestPrototypes.get(method.fullName());
   }
 

@@ -1,4 +1,4 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
 import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.config.CodecServer;

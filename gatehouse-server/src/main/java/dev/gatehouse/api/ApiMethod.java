@@ -1,4 +1,5 @@
-package dev.gatehouse.auth;
+package dev.gatehouse.api;
+
 
 /**
  * One method of the Temporal frontend API as Gatehouse classifies it, following Temporal's own method metadata
@@ -38,12 +39,4 @@ public record ApiMethod(
     ADMIN
   }
 
-  /** The role Temporal's default authorizer requires for {@link #access()}. */
-  public Role requiredRole() {
-    return switch (access) {
-      case READ -> Role.READER;
-      case WRITE -> Role.WRITER;
-      case ADMIN -> Role.ADMIN;
-    };
-  }
 }

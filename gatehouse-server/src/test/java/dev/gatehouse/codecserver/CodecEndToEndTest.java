@@ -1,20 +1,22 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
-import static dev.gatehouse.codec.CodecFixtures.data;
-import static dev.gatehouse.codec.CodecFixtures.encoding;
-import static dev.gatehouse.codec.CodecFixtures.post;
+import static dev.gatehouse.codecserver.CodecFixtures.data;
+import static dev.gatehouse.codecserver.CodecFixtures.encoding;
+import static dev.gatehouse.codecserver.CodecFixtures.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.DevCluster;
-import dev.gatehouse.EmbeddedTemporal;
+import dev.gatehouse.dev.EmbeddedTemporal;
 import dev.gatehouse.Gatehouse;
+import dev.gatehouse.codec.EncryptionCodec;
+import dev.gatehouse.codec.Keyring;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.Global;
 import dev.gatehouse.config.ServerTls;
 import dev.gatehouse.e2e.SampleWorkflows;
-import dev.gatehouse.tls.DevPki;
+import dev.gatehouse.dev.DevPki;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.common.v1.WorkflowExecution;

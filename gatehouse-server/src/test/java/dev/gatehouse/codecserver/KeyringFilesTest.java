@@ -1,8 +1,10 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gatehouse.codec.EncryptionCodec;
+import dev.gatehouse.codec.Keyring;
 import io.temporal.api.common.v1.Payload;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;

@@ -1,5 +1,8 @@
-package dev.gatehouse.codec;
+package dev.gatehouse.codecserver;
 
+import dev.gatehouse.codec.EncryptionCodec;
+import dev.gatehouse.codec.EncryptionCodecException;
+import dev.gatehouse.codec.Keyring;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.ConfigException;
 import io.micrometer.core.instrument.Counter;
