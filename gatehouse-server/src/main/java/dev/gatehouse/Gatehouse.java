@@ -9,8 +9,8 @@ import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.auth.Authorizer;
 import dev.gatehouse.auth.ClaimMapper;
 import dev.gatehouse.codecserver.CodecHttpServer;
-import dev.gatehouse.proxy.AccessGate;
-import dev.gatehouse.proxy.CallGate;
+import dev.gatehouse.pipeline.CallGate;
+import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.proxy.DataPlane;
 import dev.gatehouse.tls.FrontendTls;
 import dev.gatehouse.tls.InternodeTls;
@@ -237,15 +237,16 @@ public final class Gatehouse implements AutoCloseable {
         }
         AccessController accessController = access.build();
         resources.push(accessController);
-        dp.gate(new AccessGate(accessController));
-        gates.forEach(dp::gate);
-        dataPlane = dp.build();
+        CallPipeline.Builder pipeline = CallPipeline.builder(accessController);
+        gates.forEach(pipeline::gate);
+        CallPipeline calls = pipeline.build();
+        dataPlane = dp.pipeline(calls).build();
         DataPlane built = dataPlane;
 
         CodecHttpServer codecServer = null;
         if (c.codecServer().enabled()) {
           // The same access controller as the data plane: one identity and authorization scheme for both faces.
-          codecServer = CodecHttpServer.builder(c.codecServer(), accessController)
+          codecServer = CodecHttpServer.builder(c.codecServer(), calls.withoutGates())
               .fileOfKey(config.origin()::fileOf)
               .minTlsVersion(c.global().tls().frontend().minVersion())
               .meterRegistry(meters)

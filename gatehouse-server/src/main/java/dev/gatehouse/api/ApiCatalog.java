@@ -19,12 +19,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every method Gatehouse serves — WorkflowService, OperatorService and {@code grpc.health.v1.Health}, walked from
- * their generated service descriptors — with its scope and access as Temporal classifies it.
+ * The one table of every method a face serves or forwards, with its scope, access and namespace field: Temporal's
+ * {@code common/api/metadata.go}, shared by the data plane (which serves exactly these methods), the access
+ * controller and the authorizers. {@link #temporal()} holds WorkflowService, OperatorService and
+ * {@code grpc.health.v1.Health}, walked from their generated service descriptors; other faces (the control plane's
+ * CloudService) build their own with {@link #builder()}.
  *
  * <p>Classification is an explicit table: a method the generated descriptors have and the table does not (an SDK
- * upgrade that adds an RPC) is left out of the catalog and therefore denied, until someone classifies it. A test
- * fails in that case, so the gap is noticed at build time rather than in production.
+ * upgrade that adds an RPC) is left out of the catalog, so no face serves it and it is never forwarded, until
+ * someone classifies it. A test fails in that case, so the gap is noticed at build time rather than in production.
+ * A method classified namespace-scoped whose request has no {@code namespace} string field (or the reverse) is left
+ * out too: the namespace a decision uses must be the one the upstream acts on.
  */
 public final class ApiCatalog {
   private static final Logger log = LoggerFactory.getLogger(ApiCatalog.class);
@@ -33,24 +38,25 @@ public final class ApiCatalog {
   public static final String OPERATOR = "temporal.api.operatorservice.v1.OperatorService";
   public static final String HEALTH = "grpc.health.v1.Health";
 
-  private static final ApiCatalog TEMPORAL = new ApiCatalog(List.of(
-      WorkflowServiceGrpc.getServiceDescriptor(),
-      OperatorServiceGrpc.getServiceDescriptor(),
-      HealthGrpc.getServiceDescriptor()));
+  private static final ApiCatalog TEMPORAL = temporalCatalog();
 
   private final Map<String, ApiMethod> byName;
-  private final Map<String, Message> requestPrototypes;
   private final List<ApiMethod> methods;
+  private final List<MethodDescriptor<?, ?>> descriptors;
+  private final List<Message> requestPrototypes;
+  private final List<ServiceDescriptor> services;
 
-  private ApiCatalog(List<ServiceDescriptor> services) {
-    Map<String, Classification> table = classification();
+  private ApiCatalog(Builder b) {
     Map<String, ApiMethod> names = new HashMap<>();
-    Map<String, Message> prototypes = new HashMap<>();
     List<ApiMethod> all = new ArrayList<>();
-    for (ServiceDescriptor service : services) {
+    List<MethodDescriptor<?, ?>> generated = new ArrayList<>();
+    List<Message> prototypes = new ArrayList<>();
+    for (int s = 0; s < b.services.size(); s++) {
+      ServiceDescriptor service = b.services.get(s);
+      Map<String, ApiMethod.Classification> table = b.tables.get(s);
       for (MethodDescriptor<?, ?> md : service.getMethods()) {
         String bare = md.getFullMethodName();
-        Classification c = table.get(bare);
+        ApiMethod.Classification c = table.get(bare);
         if (c == null) {
           log.error("{} is not classified; it will be denied until Gatehouse classifies it", bare);
           continue;
@@ -59,30 +65,45 @@ public final class ApiCatalog {
             ((ProtoMethodDescriptorSupplier) md.getSchemaDescriptor()).getMethodDescriptor().getInputType();
         Descriptors.FieldDescriptor ns = input.findFieldByName("namespace");
         boolean namespaced = ns != null && ns.getType() == Descriptors.FieldDescriptor.Type.STRING && !ns.isRepeated();
-        if ((c.scope == ApiMethod.Scope.NAMESPACE) != namespaced) {
-          log.error("{} is classified {} but its request {} a namespace field; it will be denied", bare, c.scope,
+        if ((c.scope() == ApiMethod.Scope.NAMESPACE) != namespaced) {
+          log.error("{} is classified {} but its request {} a namespace field; it will be denied", bare, c.scope(),
               namespaced ? "has" : "has no");
           continue;
         }
-        ApiMethod m = new ApiMethod("/" + bare, md.getServiceName(), md.getBareMethodName(), c.scope, c.access,
-            namespaced ? ns.getNumber() : 0, c.healthCheck);
+        ApiMethod m = new ApiMethod(all.size(), "/" + bare, md.getServiceName(), md.getBareMethodName(), c.scope(),
+            c.access(), namespaced ? ns.getNumber() : 0, c.healthCheck());
         names.put(bare, m);
         names.put(m.fullName(), m);
         all.add(m);
-        if (md.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> pm
-            && pm.getMessagePrototype() instanceof Message proto) {
-          prototypes.put(m.fullName(), proto);
-        }
+        generated.add(md);
+        prototypes.add(md.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> pm
+            && pm.getMessagePrototype() instanceof Message proto ? proto : null);
       }
     }
     this.byName = Map.copyOf(names);
-    this.requestPrototypes = Map.copyOf(prototypes);
     this.methods = List.copyOf(all);
+    this.descriptors = List.copyOf(generated);
+    this.requestPrototypes = Collections.unmodifiableList(prototypes);
+    this.services = List.copyOf(b.services);
   }
 
-  /** The catalog of the Temporal API version Gatehouse was built with. */
+  /** The catalog of the Temporal API version Gatehouse was built with: the data plane's and the HTTP API's. */
   public static ApiCatalog temporal() {
     return TEMPORAL;
+  }
+
+  private static ApiCatalog temporalCatalog() {
+    Map<String, ApiMethod.Classification> table = temporalClassification();
+    return builder()
+        .service(WorkflowServiceGrpc.getServiceDescriptor(), table)
+        .service(OperatorServiceGrpc.getServiceDescriptor(), table)
+        .service(HealthGrpc.getServiceDescriptor(), table)
+        .build();
+  }
+
+  /** A catalog of other services, e.g. a face's own. */
+  public static Builder builder() {
+    return new Builder();
   }
 
   /**
@@ -93,23 +114,61 @@ public final class ApiCatalog {
     return fullMethodName == null ? null : byName.get(fullMethodName);
   }
 
-  /** Every classified method, in descriptor order. */
-  public Collection<ApiMethod> methods() {
+  /** Every classified method, in descriptor order; {@code methods().get(m.index()) == m}. */
+  public List<ApiMethod> methods() {
     return methods;
+  }
+
+  /** The services this catalog was built from. */
+  public List<ServiceDescriptor> services() {
+    return services;
+  }
+
+  /** The generated gRPC descriptor of {@code method}, with its typed marshallers. */
+  public MethodDescriptor<?, ?> descriptor(ApiMethod method) {
+    return descriptors.get(indexOf(method));
   }
 
   /** The default instance of {@code method}'s request type, or {@code null}. */
   public Message requestPrototype(ApiMethod method) {
-    return requestPrototypes.get(method.fullName());
+    return requestPrototypes.get(indexOf(method));
   }
 
-  private record Classification(ApiMethod.Scope scope, ApiMethod.Access access, boolean healthCheck) {}
+  private int indexOf(ApiMethod method) {
+    if (method.index() >= methods.size() || methods.get(method.index()) != method) {
+      throw new IllegalArgumentException(method.fullName() + " is not from this catalog");
+    }
+    return method.index();
+  }
+
+  /** Collects services and their classification tables. */
+  public static final class Builder {
+    private final List<ServiceDescriptor> services = new ArrayList<>();
+    private final List<Map<String, ApiMethod.Classification>> tables = new ArrayList<>();
+
+    private Builder() {}
+
+    /**
+     * Adds every method of {@code service} that {@code classification} classifies.
+     *
+     * @param classification keyed by {@code package.Service/Method}
+     */
+    public Builder service(ServiceDescriptor service, Map<String, ApiMethod.Classification> classification) {
+      services.add(service);
+      tables.add(Map.copyOf(classification));
+      return this;
+    }
+
+    public ApiCatalog build() {
+      return new ApiCatalog(this);
+    }
+  }
 
   // Temporal's common/api/metadata.go (workflowServiceMetadata, operatorServiceMetadata) and
   // common/authorization/frontend_api.go (healthCheckAPI). Health.Watch is not in Temporal's
   // health-check set; it is a cluster read here.
-  private static Map<String, Classification> classification() {
-    Map<String, Classification> t = new LinkedHashMap<>();
+  private static Map<String, ApiMethod.Classification> temporalClassification() {
+    Map<String, ApiMethod.Classification> t = new LinkedHashMap<>();
     put(t, WORKFLOW, ApiMethod.Scope.NAMESPACE, ApiMethod.Access.ADMIN,
         "RegisterNamespace", "UpdateNamespace", "DeprecateNamespace");
     put(t, WORKFLOW, ApiMethod.Scope.NAMESPACE, ApiMethod.Access.READ,
@@ -160,7 +219,8 @@ public final class ApiCatalog {
         "DeleteNexusOperationExecution");
     put(t, WORKFLOW, ApiMethod.Scope.CLUSTER, ApiMethod.Access.READ,
         "ListNamespaces", "GetSearchAttributes", "GetClusterInfo");
-    t.put(WORKFLOW + "/GetSystemInfo", new Classification(ApiMethod.Scope.CLUSTER, ApiMethod.Access.READ, true));
+    t.put(WORKFLOW + "/GetSystemInfo",
+        new ApiMethod.Classification(ApiMethod.Scope.CLUSTER, ApiMethod.Access.READ, true));
 
     put(t, OPERATOR, ApiMethod.Scope.NAMESPACE, ApiMethod.Access.ADMIN,
         "AddSearchAttributes", "RemoveSearchAttributes", "DeleteNamespace");
@@ -170,16 +230,16 @@ public final class ApiCatalog {
         "CreateNexusEndpoint", "UpdateNexusEndpoint", "DeleteNexusEndpoint", "GetNexusEndpoint",
         "ListNexusEndpoints");
 
-    t.put(HEALTH + "/Check", new Classification(ApiMethod.Scope.CLUSTER, ApiMethod.Access.READ, true));
+    t.put(HEALTH + "/Check", new ApiMethod.Classification(ApiMethod.Scope.CLUSTER, ApiMethod.Access.READ, true));
     put(t, HEALTH, ApiMethod.Scope.CLUSTER, ApiMethod.Access.READ, "Watch");
     return Collections.unmodifiableMap(t);
   }
 
   private static void put(
-      Map<String, Classification> t, String service, ApiMethod.Scope scope, ApiMethod.Access access,
+      Map<String, ApiMethod.Classification> t, String service, ApiMethod.Scope scope, ApiMethod.Access access,
       String... names) {
     for (String name : names) {
-      if (t.put(service + "/" + name, new Classification(scope, access, false)) != null) {
+      if (t.put(service + "/" + name, new ApiMethod.Classification(scope, access, false)) != null) {
         throw new IllegalStateException("classified twice: " + name);
       }
     }
@@ -187,6 +247,6 @@ public final class ApiCatalog {
 
   /** The classification table's keys ({@code package.Service/Method}); for the completeness test. */
   static Collection<String> classifiedNames() {
-    return classification().keySet();
+    return temporalClassification().keySet();
   }
 }

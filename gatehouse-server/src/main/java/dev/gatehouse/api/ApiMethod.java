@@ -2,9 +2,11 @@ package dev.gatehouse.api;
 
 
 /**
- * One method of the Temporal frontend API as Gatehouse classifies it, following Temporal's own method metadata
- * ({@code common/api/metadata.go}).
+ * One method of an API Gatehouse serves or forwards, as Gatehouse classifies it, following Temporal's own method
+ * metadata ({@code common/api/metadata.go}). Every face classifies a call into one of these before anything else
+ * looks at it; later stages use this value, never the method's name.
  *
+ * @param index dense position in its {@link ApiCatalog}, for per-method tables on the hot path (metrics)
  * @param fullName {@code /package.Service/Method}, e.g.
  *     {@code /temporal.api.workflowservice.v1.WorkflowService/StartWorkflowExecution}
  * @param serviceName {@code package.Service}
@@ -16,6 +18,7 @@ package dev.gatehouse.api;
  *     Temporal's {@code IsHealthCheckAPI}
  */
 public record ApiMethod(
+    int index,
     String fullName,
     String serviceName,
     String methodName,
@@ -26,6 +29,8 @@ public record ApiMethod(
 
   /** What a method acts on. */
   public enum Scope {
+    /** The account (the whole installation's control plane); the request has no namespace. */
+    ACCOUNT,
     /** The whole cluster; the request has no namespace. */
     CLUSTER,
     /** One namespace, named in the request. */
@@ -39,4 +44,6 @@ public record ApiMethod(
     ADMIN
   }
 
+  /** How a method is classified before it joins a catalog. */
+  public record Classification(Scope scope, Access access, boolean healthCheck) {}
 }

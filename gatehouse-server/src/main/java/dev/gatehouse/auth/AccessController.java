@@ -60,7 +60,7 @@ public final class AccessController implements AutoCloseable {
 
   private AccessController(Builder b) {
     this.config = b.config;
-    this.catalog = ApiCatalog.temporal();
+    this.catalog = b.catalog;
     this.crossNamespace = new CrossNamespaceCalls(catalog);
     this.listNamespaces = Objects.requireNonNull(catalog.find(ApiCatalog.WORKFLOW + "/ListNamespaces"));
     this.describeNamespace = Objects.requireNonNull(catalog.find(ApiCatalog.WORKFLOW + "/DescribeNamespace"));
@@ -105,7 +105,8 @@ public final class AccessController implements AutoCloseable {
   }
 
   /**
-   * Decides whether a call may proceed.
+   * Decides whether a call may proceed: {@link #identify} then {@link #authorize}, for faces that have the whole
+   * request at once.
    *
    * @param info the call's credentials ({@code null}: none)
    * @param fullMethodName the gRPC method, with or without the leading {@code /}
@@ -116,17 +117,84 @@ public final class AccessController implements AutoCloseable {
    * @return the decision; never {@code null}, never throws
    */
   public AccessCheck check(AuthInfo info, String fullMethodName, String namespace, byte[] request) {
+    ApiMethod method = catalog.find(fullMethodName);
+    if (method == null) {
+      AccessCheck refused = refuse(AccessCheck.Outcome.PERMISSION_DENIED, Claims.anonymous(), null, namespace,
+          "unknown method");
+      return counted(refused, 0, fullMethodName);
+    }
+    Identification who = identify(info, method);
+    return who.refused() ? who.refusal() : authorize(who, namespace, request);
+  }
+
+  /**
+   * The first step, from the credentials alone: who is calling. Faces call it as soon as the headers are in, so a
+   * caller whose credentials fail — or who has none, for a method that needs them — is refused before its request
+   * body is read (invariant 8). Runs the claim mapper, which answers from memory and never blocks.
+   *
+   * @param info the call's credentials ({@code null}: none)
+   * @param method the classified method, from {@link #catalog()}
+   * @return the caller's claims, or a refusal; never {@code null}, never throws
+   */
+  public Identification identify(AuthInfo info, ApiMethod method) {
+    long start = System.nanoTime();
+    Claims claims = Claims.anonymous();
+    AccessCheck refusal;
+    try {
+      AuthInfo credentials = info == null ? AuthInfo.none() : info;
+      refusal = null;
+      if (credentials.hasCredentials() || !claimMapper.authInfoRequired()) {
+        Claims mapped = claimMapper.getClaims(credentials);
+        claims = mapped == null ? Claims.anonymous() : mapped;
+      }
+      if (claims.isAnonymous() && !method.healthCheck() && !authorizer.admitsAnonymous()) {
+        // The authorizer would refuse this caller whatever the request says; refuse before reading it.
+        refusal = refuse(AccessCheck.Outcome.UNAUTHENTICATED, claims, method, "", "no credentials");
+      }
+    } catch (AuthenticationException e) {
+      claims = Claims.anonymous();
+      refusal = refuse(AccessCheck.Outcome.UNAUTHENTICATED, claims, method, "", e.getMessage());
+    } catch (RuntimeException | LinkageError | AssertionError e) {
+      // The message could carry the credential; only the type is logged.
+      log.warn("claim mapper {} failed on {}: {}", claimMapper, method.fullName(), e.getClass().getName());
+      claims = Claims.anonymous();
+      refusal = refuse(AccessCheck.Outcome.UNAUTHENTICATED, claims, method, "",
+          "claim mapper error: " + e.getClass().getSimpleName());
+    }
+    long elapsed = System.nanoTime() - start;
+    if (refusal != null) {
+      counted(refusal, elapsed, method.fullName());
+    }
+    return new Identification(method, claims, refusal, elapsed);
+  }
+
+  /**
+   * The second step, once the request is in: may this caller make this call in this namespace. Re-asks the
+   * authorizer for every other namespace the request reaches into.
+   *
+   * @param who what {@link #identify} returned; a refusal is returned unchanged
+   * @param namespace the namespace read from the request body; {@code null} or empty when it has none
+   * @param request the serialized request, or {@code null} when there is no protobuf body
+   * @return the decision; never {@code null}, never throws
+   */
+  public AccessCheck authorize(Identification who, String namespace, byte[] request) {
+    if (who.refused()) {
+      return who.refusal();
+    }
     long start = System.nanoTime();
     AccessCheck result;
     try {
-      result = decide(info == null ? AuthInfo.none() : info, fullMethodName, namespace == null ? "" : namespace,
-          request);
+      result = decide(who.claims(), who.method(), namespace == null ? "" : namespace, request);
     } catch (RuntimeException | LinkageError | AssertionError e) {
-      log.warn("authorization failed for {}: {}", fullMethodName, e.getClass().getName());
-      result = refuse(AccessCheck.Outcome.PERMISSION_DENIED, Claims.anonymous(), catalog.find(fullMethodName),
-          namespace, "authorization error: " + e.getClass().getSimpleName());
+      log.warn("authorization failed for {}: {}", who.method().fullName(), e.getClass().getName());
+      result = refuse(AccessCheck.Outcome.PERMISSION_DENIED, who.claims(), who.method(), namespace,
+          "authorization error: " + e.getClass().getSimpleName());
     }
-    latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    return counted(result, who.identifyNanos() + System.nanoTime() - start, who.method().fullName());
+  }
+
+  private AccessCheck counted(AccessCheck result, long elapsedNanos, String fullMethodName) {
+    latency.record(elapsedNanos, TimeUnit.NANOSECONDS);
     decisions.get(result.outcome()).increment();
     if (!result.allowed() && log.isDebugEnabled()) {
       log.debug("{} {} namespace={} subject={}: {}", result.outcome(), fullMethodName, result.namespace(),
@@ -135,32 +203,12 @@ public final class AccessController implements AutoCloseable {
     return result;
   }
 
-  private AccessCheck decide(AuthInfo info, String fullMethodName, String namespace, byte[] request) {
-    ApiMethod method = catalog.find(fullMethodName);
-    if (method == null) {
-      return refuse(AccessCheck.Outcome.PERMISSION_DENIED, Claims.anonymous(), null, namespace, "unknown method");
-    }
-
-    Claims claims = Claims.anonymous();
-    if (info.hasCredentials() || !claimMapper.authInfoRequired()) {
-      try {
-        Claims mapped = claimMapper.getClaims(info);
-        claims = mapped == null ? Claims.anonymous() : mapped;
-      } catch (AuthenticationException e) {
-        return refuse(AccessCheck.Outcome.UNAUTHENTICATED, Claims.anonymous(), method, namespace, e.getMessage());
-      } catch (RuntimeException e) {
-        // The message could carry the credential; only the type is logged.
-        log.warn("claim mapper {} failed: {}", claimMapper, e.getClass().getName());
-        return refuse(AccessCheck.Outcome.UNAUTHENTICATED, Claims.anonymous(), method, namespace,
-            "claim mapper error: " + e.getClass().getSimpleName());
-      }
-    }
-
+  private AccessCheck decide(Claims claims, ApiMethod method, String namespace, byte[] request) {
     if (method.scope() == ApiMethod.Scope.NAMESPACE && namespace.isEmpty()) {
       return new AccessCheck(AccessCheck.Outcome.INVALID_ARGUMENT, claims, method, namespace, NAMESPACE_NOT_SET,
           "namespace-scoped call without a namespace", false);
     }
-    if (method.scope() == ApiMethod.Scope.CLUSTER) {
+    if (method.scope() != ApiMethod.Scope.NAMESPACE) {
       namespace = "";
     }
 
@@ -296,7 +344,7 @@ public final class AccessController implements AutoCloseable {
     return authorizer;
   }
 
-  /** The API catalog decisions are made against. */
+  /** The API catalog decisions are made against; faces classify their calls with it. */
   public ApiCatalog catalog() {
     return catalog;
   }
@@ -320,6 +368,7 @@ public final class AccessController implements AutoCloseable {
     private MeterRegistry meterRegistry;
     private ClassLoader classLoader;
     private Clock clock = Clock.systemUTC();
+    private ApiCatalog catalog = ApiCatalog.temporal();
 
     private Builder(Authorization config) {
       this.config = config == null ? Authorization.DEFAULT : config;
@@ -334,6 +383,12 @@ public final class AccessController implements AutoCloseable {
     /** Use this authorizer instead of the one {@code authorizer} names; the caller keeps ownership. */
     public Builder authorizer(Authorizer authorizer) {
       this.authorizer = authorizer;
+      return this;
+    }
+
+    /** The methods this controller decides on; default {@link ApiCatalog#temporal()}. */
+    public Builder catalog(ApiCatalog catalog) {
+      this.catalog = Objects.requireNonNull(catalog);
       return this;
     }
 

@@ -27,6 +27,16 @@ public interface Authorizer extends AutoCloseable {
    */
   Decision authorize(Claims claims, CallTarget target);
 
+  /**
+   * Whether this authorizer may allow a caller without credentials ({@link Claims#anonymous()}) anything beyond
+   * health checks. When false (the default), Gatehouse refuses such a caller with UNAUTHENTICATED as soon as the
+   * call's headers are in, before reading a request body of up to 128 MiB from someone it does not know. Return
+   * true only if {@link #authorize} can allow anonymous callers; they are then read and decided like any other.
+   */
+  default boolean admitsAnonymous() {
+    return false;
+  }
+
   /** Releases resources. Called once when Gatehouse stops. */
   @Override
   default void close() {}

@@ -18,7 +18,7 @@ final class DefaultAuthorizer implements Authorizer {
       return Decision.allow();
     }
     Role required = Role.requiredFor(method.access());
-    if (method.scope() == ApiMethod.Scope.CLUSTER) {
+    if (method.scope() != ApiMethod.Scope.NAMESPACE) {
       if (claims.system().atLeast(required)) {
         return Decision.allow();
       }

@@ -12,6 +12,11 @@ final class NoopAuthorizer implements Authorizer {
   }
 
   @Override
+  public boolean admitsAnonymous() {
+    return true;
+  }
+
+  @Override
   public String toString() {
     return "noop";
   }

@@ -1,12 +1,17 @@
 package dev.gatehouse.codecserver;
 
-import dev.gatehouse.auth.AccessCheck;
-import dev.gatehouse.auth.AccessController;
+import dev.gatehouse.api.ApiMethod;
 import dev.gatehouse.auth.AuthInfo;
 import dev.gatehouse.codec.EncryptionCodec;
 import dev.gatehouse.codec.EncryptionCodecException;
+import dev.gatehouse.pipeline.CallContext;
+import dev.gatehouse.pipeline.CallPipeline;
+import dev.gatehouse.pipeline.Face;
+import dev.gatehouse.pipeline.GateVerdict;
 import dev.gatehouse.tls.FrontendTls;
 import dev.gatehouse.tls.PeerCertificate;
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.temporal.api.common.v1.Payload;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLSession;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -33,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * credentials in {@code Authorization}, {@code Authorization-Extras} and the verified TLS client certificate.
  *
  * <p>Order of checks: CORS and routing, then method, media type and declared size (cheap, reveal nothing), then the
- * caller's identity and permission in the namespace, and only then is the body read and parsed. Answers are short
+ * {@link CallPipeline}'s identify, authorize and audit for the namespace, and only then is the body read and
+ * parsed. Every encode or decode request reaches the pipeline's end-of-call observers, whatever its answer. Answers are short
  * and never carry a cause's details: which key, why a payload failed, or what a parser disliked stay in the
  * server.
  */
@@ -50,15 +59,18 @@ final class CodecHandler extends Handler.Abstract {
   private static final String JSON = "application/json";
   private static final int READ_CHUNK = 16 * 1024;
 
-  private final AccessController access;
+  private static final Metadata.Key<String> X_FORWARDED_FOR =
+      Metadata.Key.of("x-forwarded-for", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final CallPipeline pipeline;
   private final NamespaceCodecs codecs;
   private final CorsPolicy cors;
   private final long maxBodyBytes;
   private final CodecMetrics metrics;
 
-  CodecHandler(AccessController access, NamespaceCodecs codecs, CorsPolicy cors, long maxBodyBytes,
+  CodecHandler(CallPipeline pipeline, NamespaceCodecs codecs, CorsPolicy cors, long maxBodyBytes,
       CodecMetrics metrics) {
-    this.access = access;
+    this.pipeline = pipeline;
     this.codecs = codecs;
     this.cors = cors;
     // A Java array holds at most ~2 GiB; anything near that is far beyond a sensible codec request anyway.
@@ -85,27 +97,137 @@ final class CodecHandler extends Handler.Abstract {
     boolean preflight = HttpMethod.OPTIONS.is(request.getMethod());
     String tag = route == null ? CodecMetrics.OTHER
         : preflight ? CodecMetrics.PREFLIGHT : route.operation().pathSegment();
-    Reply reply;
+    Exchange exchange = new Exchange(request, response, callback, tag, start);
+    if (route == null || preflight) {
+      // Not an API call: no caller to identify (browsers send preflights without credentials).
+      exchange.reply(guarded(() -> preflight ? preflight(route, origin, out) : Reply.text(404, "not found")));
+      return true;
+    }
+    CallContext context = CallContext.arrived(Face.CODEC, method(route), forwardedHeaders(request))
+        .credentials(authInfo(request), ambiguous(request))
+        .remoteAddress(request.getConnectionMetaData().getRemoteSocketAddress())
+        .startNanos(start)
+        .build();
+    exchange.context = context;
+    String namespace = namespaceOf(request, route);
+    Reply early = guarded(() -> checkRequest(request, route, origin, out, namespace));
+    if (early != null) {
+      exchange.reply(early);
+      return true;
+    }
+    Executor resume = request.getComponents().getExecutor();
+    // The fixed order is the pipeline's: identify, then (the namespace is in the header, not the body) authorize and
+    // audit, and only then is the body read.
+    pipeline.authenticate(context, resume, identified -> {
+      if (identified instanceof GateVerdict.Refuse refused) {
+        exchange.reply(refusal(refused.status(), out));
+        return;
+      }
+      context.requestRead(namespace, null);
+      pipeline.admit(context, resume, admitted -> exchange.reply(admitted instanceof GateVerdict.Refuse refusedCall
+          ? refusal(refusedCall.status(), out)
+          : guarded(() -> apply(request, route, namespace, tag))));
+    });
+    return true;
+  }
+
+  /** One request's answer, written once, with its metrics and its end-of-call record. */
+  private final class Exchange {
+    private final Request request;
+    private final Response response;
+    private final Callback callback;
+    private final String tag;
+    private final long start;
+    private CallContext context;
+
+    Exchange(Request request, Response response, Callback callback, String tag, long start) {
+      this.request = request;
+      this.response = response;
+      this.callback = callback;
+      this.tag = tag;
+      this.start = start;
+    }
+
+    void reply(Reply reply) {
+      HttpFields.Mutable out = response.getHeaders();
+      response.setStatus(reply.status());
+      // A refused request's body is left unread. Whatever of it already arrived is dropped; if more is on its way
+      // the connection cannot be reused, and the client must be told before it sends its next request on it.
+      if (!request.consumeAvailable()) {
+        out.put(HttpHeader.CONNECTION, "close");
+      }
+      metrics.request(tag, reply.status(), start);
+      if (context != null) {
+        pipeline.close(context, grpcStatusOf(reply.status()), reply.status(),
+            reply.body() == null ? 0 : reply.body().length());
+      }
+      if (reply.body() == null) {
+        response.write(true, null, callback);
+      } else {
+        out.put(HttpHeader.CONTENT_TYPE, reply.contentType());
+        Content.Sink.write(response, true, reply.body(), callback);
+      }
+    }
+  }
+
+  private static Reply guarded(Supplier<Reply> step) {
     try {
-      reply = preflight ? preflight(route, origin, out) : call(request, route, origin, out, tag);
+      return step.get();
     } catch (RuntimeException e) {
       log.warn("codec server: request failed: {}", e.getClass().getName());
-      reply = Reply.text(500, "internal error");
+      return Reply.text(500, "internal error");
     }
-    response.setStatus(reply.status());
-    // A refused request's body is left unread. Whatever of it already arrived is dropped; if more is on its way the
-    // connection cannot be reused, and the client must be told before it sends its next request on it.
-    if (!request.consumeAvailable()) {
-      out.put(HttpHeader.CONNECTION, "close");
+  }
+
+  private ApiMethod method(CodecRoute route) {
+    return Objects.requireNonNull(pipeline.catalog().find(route.operation().apiMethod()),
+        "codec operations are checked as catalog methods");
+  }
+
+  /** What of the HTTP request the pipeline may see: never a credential, only where the call came from. */
+  private static Metadata forwardedHeaders(Request request) {
+    Metadata headers = new Metadata();
+    String forwardedFor = request.getHeaders().get(HttpHeader.X_FORWARDED_FOR);
+    if (forwardedFor != null) {
+      headers.put(X_FORWARDED_FOR, forwardedFor);
     }
-    metrics.request(tag, reply.status(), start);
-    if (reply.body() == null) {
-      response.write(true, null, callback);
-    } else {
-      out.put(HttpHeader.CONTENT_TYPE, reply.contentType());
-      Content.Sink.write(response, true, reply.body(), callback);
-    }
-    return true;
+    return headers;
+  }
+
+  /** The namespace the header or path names, or {@code null} when none or they disagree (refused in checks). */
+  private static String namespaceOf(Request request, CodecRoute route) {
+    List<String> headerNamespaces = request.getHeaders().getValuesList(NAMESPACE_HEADER);
+    String header = headerNamespaces.size() == 1 ? headerNamespaces.get(0) : null;
+    return header != null ? header : route.pathNamespace();
+  }
+
+  private Reply refusal(Status status, HttpFields.Mutable out) {
+    String message = status.getDescription() == null ? status.getCode().name() : status.getDescription();
+    return switch (status.getCode()) {
+      case UNAUTHENTICATED -> {
+        out.put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+        yield Reply.text(401, message);
+      }
+      case PERMISSION_DENIED -> Reply.text(403, message);
+      case INVALID_ARGUMENT -> Reply.text(400, message);
+      case UNAVAILABLE -> Reply.text(503, message);
+      default -> Reply.text(500, "internal error");
+    };
+  }
+
+  /** The gRPC meaning of an HTTP answer, for the end-of-call record (Temporal's HTTP API mapping, reversed). */
+  static Status grpcStatusOf(int httpStatus) {
+    return switch (httpStatus) {
+      case 200, 204 -> Status.OK;
+      case 400, 415 -> Status.INVALID_ARGUMENT;
+      case 401 -> Status.UNAUTHENTICATED;
+      case 403 -> Status.PERMISSION_DENIED;
+      case 404 -> Status.NOT_FOUND;
+      case 405 -> Status.UNIMPLEMENTED;
+      case 413 -> Status.RESOURCE_EXHAUSTED;
+      case 503 -> Status.UNAVAILABLE;
+      default -> Status.INTERNAL;
+    };
   }
 
   // Answered before authentication: browsers send preflights without credentials.
@@ -120,7 +242,9 @@ final class CodecHandler extends Handler.Abstract {
     return new Reply(204, null, null);
   }
 
-  private Reply call(Request request, CodecRoute route, String origin, HttpFields.Mutable out, String tag) {
+  /** The cheap checks that reveal nothing, before the caller is identified; {@code null} when all pass. */
+  private Reply checkRequest(Request request, CodecRoute route, String origin, HttpFields.Mutable out,
+      String namespace) {
     if (origin != null) {
       // A browser page from another origin gets nothing, not even a decoded answer it could not read: the request
       // could carry the user's client certificate.
@@ -128,9 +252,6 @@ final class CodecHandler extends Handler.Abstract {
         return Reply.text(403, "origin not allowed");
       }
       cors.addResponseHeaders(out, origin);
-    }
-    if (route == null) {
-      return Reply.text(404, "not found");
     }
     if (!HttpMethod.POST.is(request.getMethod())) {
       out.put(HttpHeader.ALLOW, "POST, OPTIONS");
@@ -151,31 +272,17 @@ final class CodecHandler extends Handler.Abstract {
     if (headerNamespace != null && route.pathNamespace() != null && !headerNamespace.equals(route.pathNamespace())) {
       return Reply.text(400, "the X-Namespace header and the path name different namespaces");
     }
-    String namespace = headerNamespace != null ? headerNamespace : route.pathNamespace();
     if (namespace == null || namespace.isEmpty()) {
       return Reply.text(400, "namespace required: send the X-Namespace header");
     }
     if (!validNamespace(namespace)) {
       return Reply.text(400, "invalid namespace");
     }
+    return null;
+  }
 
-    AuthInfo info = authInfo(request);
-    AccessCheck check = info == null ? null
-        : access.check(info, route.operation().apiMethod(), namespace, null);
-    if (check == null || check.outcome() == AccessCheck.Outcome.UNAUTHENTICATED) {
-      out.put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
-      return Reply.text(401, check == null ? AccessController.REQUEST_UNAUTHENTICATED : check.message());
-    }
-    switch (check.outcome()) {
-      case ALLOW -> { }
-      case PERMISSION_DENIED -> {
-        return Reply.text(403, check.message());
-      }
-      default -> {
-        return Reply.text(400, check.message());
-      }
-    }
-
+  /** The admitted call: read the body, encode or decode. */
+  private Reply apply(Request request, CodecRoute route, String namespace, String tag) {
     EncryptionCodec codec = codecs.forNamespace(namespace);
     if (codec == null) {
       return Reply.text(400, "no codec keys for this namespace");
@@ -214,13 +321,15 @@ final class CodecHandler extends Handler.Abstract {
     return new Reply(200, JSON, PayloadsJson.print(result));
   }
 
-  /** The caller's credentials, or {@code null} when they are ambiguous (a header sent twice). */
+  private static boolean ambiguous(Request request) {
+    return request.getHeaders().getValuesList(AUTHORIZATION).size() > 1
+        || request.getHeaders().getValuesList(AUTHORIZATION_EXTRAS).size() > 1;
+  }
+
+  /** The caller's credentials (the first of each header; {@link #ambiguous} refuses repeats). */
   private static AuthInfo authInfo(Request request) {
     List<String> tokens = request.getHeaders().getValuesList(AUTHORIZATION);
     List<String> extras = request.getHeaders().getValuesList(AUTHORIZATION_EXTRAS);
-    if (tokens.size() > 1 || extras.size() > 1) {
-      return null;
-    }
     return new AuthInfo(tokens.isEmpty() ? null : tokens.get(0), extras.isEmpty() ? null : extras.get(0),
         peerOf(request), null, request.getConnectionMetaData().getRemoteSocketAddress());
   }

@@ -1,6 +1,7 @@
 package dev.gatehouse.codecserver;
 
 import dev.gatehouse.auth.AccessController;
+import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigValidator;
@@ -69,9 +70,14 @@ public final class CodecHttpServer implements AutoCloseable {
     this.refreshInterval = refreshInterval;
   }
 
-  /** A builder for the server {@code config} describes, authorizing callers with {@code access}. */
+  /** A builder for the server {@code config} describes, running every call through {@code pipeline}. */
+  public static Builder builder(CodecServer config, CallPipeline pipeline) {
+    return new Builder(config, pipeline);
+  }
+
+  /** A builder for the server {@code config} describes, with a pipeline of {@code access} alone (no audit hook). */
   public static Builder builder(CodecServer config, AccessController access) {
-    return new Builder(config, access);
+    return new Builder(config, CallPipeline.builder(access).build());
   }
 
   /**
@@ -160,15 +166,17 @@ public final class CodecHttpServer implements AutoCloseable {
   /** Builds a {@link CodecHttpServer}; {@link #build()} checks the configuration and loads the keyrings. */
   public static final class Builder {
     private final CodecServer config;
+    private final CallPipeline pipeline;
     private final AccessController access;
     private Function<String, String> fileOfKey = key -> null;
     private String minTlsVersion;
     private MeterRegistry registry;
     private ScheduledExecutorService scheduler;
 
-    private Builder(CodecServer config, AccessController access) {
+    private Builder(CodecServer config, CallPipeline pipeline) {
       this.config = Objects.requireNonNull(config, "config");
-      this.access = Objects.requireNonNull(access, "access");
+      this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+      this.access = pipeline.accessController();
     }
 
     /** Which configuration file set a dotted key, for error messages; default: unknown. */
@@ -273,7 +281,7 @@ public final class CodecHttpServer implements AutoCloseable {
       errors.setShowStacks(false);
       errors.setShowMessageInTitle(false);
       server.setErrorHandler(errors);
-      server.setHandler(new CodecHandler(access, codecs, new CorsPolicy(config.allowedOrigins(),
+      server.setHandler(new CodecHandler(pipeline, codecs, new CorsPolicy(config.allowedOrigins(),
           config.allowCredentials()), config.maxBodyBytes(), new CodecMetrics(meters)));
       return new CodecHttpServer(server, connector, https, codecs, scheduler, config.refreshInterval(), tls);
     }

@@ -1,5 +1,8 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.api.ApiMethod;
+import dev.gatehouse.pipeline.CallContext;
+import dev.gatehouse.pipeline.CallObserver;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -9,42 +12,44 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * Calls by method and status, and a latency histogram per method. Meters are looked up by dense index so the
- * hot path never builds tags or hashes strings.
+ * The data plane's end-of-call metrics: calls by method and status, and a latency histogram per method. Meters are
+ * looked up by the catalog's dense method index so the hot path never builds tags or hashes strings.
  */
-final class CallMetrics {
+final class CallMetrics implements CallObserver {
   private static final int CODES = Status.Code.values().length;
 
   private final MeterRegistry registry;
-  private final List<ProxiedMethod> methods;
+  private final List<ApiMethod> methods;
   private final Timer[] latency;
   private final AtomicReferenceArray<Counter> calls;
 
-  CallMetrics(MeterRegistry registry, List<ProxiedMethod> methods) {
+  CallMetrics(MeterRegistry registry, List<ApiMethod> methods) {
     this.registry = registry;
     this.methods = methods;
     this.latency = new Timer[methods.size()];
-    for (ProxiedMethod m : methods) {
+    for (ApiMethod m : methods) {
       latency[m.index()] =
           Timer.builder("gatehouse.call.latency")
               .description("Time from the call's arrival to its close, through the gateway")
-              .tag("method", m.descriptor().getBareMethodName())
+              .tag("method", m.methodName())
               .publishPercentileHistogram()
               .register(registry);
     }
     this.calls = new AtomicReferenceArray<>(methods.size() * CODES);
   }
 
-  void record(ProxiedMethod method, Status.Code code, long elapsedNanos) {
-    latency[method.index()].record(elapsedNanos, TimeUnit.NANOSECONDS);
-    int slot = method.index() * CODES + code.ordinal();
+  @Override
+  public void onClose(CallContext call) {
+    int index = call.method().index();
+    latency[index].record(call.latencyNanos(), TimeUnit.NANOSECONDS);
+    int slot = index * CODES + call.status().getCode().ordinal();
     Counter counter = calls.get(slot);
     if (counter == null) {
       counter =
           Counter.builder("gatehouse.calls")
               .description("Calls through the gateway by method and gRPC status")
-              .tag("method", methods.get(method.index()).descriptor().getBareMethodName())
-              .tag("status", code.name())
+              .tag("method", methods.get(index).methodName())
+              .tag("status", call.status().getCode().name())
               .register(registry);
       calls.set(slot, counter);
     }

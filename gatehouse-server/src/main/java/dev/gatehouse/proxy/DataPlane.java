@@ -1,6 +1,9 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.api.ApiCatalog;
+import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.tls.PeerCertificate;
+import io.grpc.Metadata;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -29,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -37,9 +41,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gRPC data plane: serves every WorkflowService, OperatorService and Health method, runs each call through
- * the {@link CallGate} pipeline and forwards admitted calls to the upstream Temporal frontend as opaque bytes over
- * one multiplexed HTTP/2 connection.
+ * The gRPC data plane: serves every method of its {@link ApiCatalog} (WorkflowService, OperatorService and Health),
+ * runs each call through the {@link CallPipeline} and forwards admitted calls to the upstream Temporal frontend as
+ * opaque bytes, over one multiplexed HTTP/2 connection per event loop.
  */
 public final class DataPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
@@ -48,7 +52,8 @@ public final class DataPlane implements AutoCloseable {
   public static final int MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
   /** The SDK pings every 30 s; Temporal's frontend permits pings every 10 s. */
   static final Duration PERMIT_KEEPALIVE = Duration.ofSeconds(10);
-  static final String HEALTH_SERVICE = "temporal.api.workflowservice.v1.WorkflowService";
+  // The service Temporal's frontend reports health for.
+  static final String UPSTREAM_HEALTH_SERVICE = ApiCatalog.WORKFLOW;
 
   private final Server server;
   private final EventLoopGroup boss;
@@ -58,7 +63,8 @@ public final class DataPlane implements AutoCloseable {
   private final List<ProxiedMethod> methods;
 
   private DataPlane(Builder b) {
-    this.methods = ProxiedMethod.all();
+    ApiCatalog catalog = b.pipeline.catalog();
+    this.methods = ProxiedMethod.all(catalog);
     this.shutdownGrace = b.shutdownGrace;
     boolean epoll = Epoll.isAvailable();
     int threads = Runtime.getRuntime().availableProcessors();
@@ -71,7 +77,12 @@ public final class DataPlane implements AutoCloseable {
       channels.add(upstreamChannel(b, (EventLoop) e, epoll));
     });
     this.upstream = new LoopLocalUpstream(loops, channels);
-    CallMetrics metrics = new CallMetrics(b.meterRegistry, methods);
+    CallPipeline pipeline = b.pipeline.withObserver(new CallMetrics(b.meterRegistry, catalog.methods()));
+    // gRPC metadata keys are lower-case on the wire, whatever case the config spells them in.
+    Metadata.Key<String> tokenHeader =
+        Metadata.Key.of(pipeline.authHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
+    Metadata.Key<String> extraHeader =
+        Metadata.Key.of(pipeline.authExtraHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
     UpstreamFailures failures = new UpstreamFailures(b.upstreamAddress.getHostString() + ":" + b.upstreamAddress.getPort());
 
     NettyServerBuilder sb =
@@ -88,11 +99,12 @@ public final class DataPlane implements AutoCloseable {
     if (b.serverTls != null) {
       sb.sslContext(b.serverTls);
     }
-    for (ServiceDescriptor service : ProxiedMethod.services()) {
+    for (ServiceDescriptor service : catalog.services()) {
       ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(service.getName());
       for (ProxiedMethod m : methods) {
-        if (m.descriptor().getServiceName().equals(service.getName())) {
-          def.addMethod(m.descriptor(), new ProxyCallHandler(m, upstream, b.gates, metrics, failures));
+        if (m.method().serviceName().equals(service.getName())) {
+          def.addMethod(m.descriptor(),
+              new ProxyCallHandler(m, upstream, pipeline, failures, tokenHeader, extraHeader));
         }
       }
       sb.addService(def.build());
@@ -164,7 +176,7 @@ public final class DataPlane implements AutoCloseable {
       HealthCheckResponse r =
           HealthGrpc.newBlockingStub(upstream.any())
               .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
-              .check(HealthCheckRequest.newBuilder().setService(HEALTH_SERVICE).build());
+              .check(HealthCheckRequest.newBuilder().setService(UPSTREAM_HEALTH_SERVICE).build());
       return r.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
     } catch (RuntimeException e) {
       return false;
@@ -210,7 +222,7 @@ public final class DataPlane implements AutoCloseable {
     private SslContext upstreamTls;
     private String upstreamAuthority;
     private Function<SSLSession, PeerCertificate> peerParser = s -> null;
-    private final List<CallGate> gates = new ArrayList<>();
+    private CallPipeline pipeline;
     private MeterRegistry meterRegistry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     private Duration shutdownGrace = Duration.ofSeconds(30);
     private Duration connectTimeout = Duration.ofSeconds(5);
@@ -255,9 +267,9 @@ public final class DataPlane implements AutoCloseable {
       return this;
     }
 
-    /** Appends a pipeline stage; stages run in the order added. */
-    public Builder gate(CallGate gate) {
-      gates.add(Objects.requireNonNull(gate));
+    /** The pipeline every call runs through (required: there is no unchecked data plane). */
+    public Builder pipeline(CallPipeline pipeline) {
+      this.pipeline = Objects.requireNonNull(pipeline);
       return this;
     }
 
@@ -274,6 +286,7 @@ public final class DataPlane implements AutoCloseable {
     public DataPlane build() {
       Objects.requireNonNull(listenAddress, "listen address");
       Objects.requireNonNull(upstreamAddress, "upstream address");
+      Objects.requireNonNull(pipeline, "pipeline");
       return new DataPlane(this);
     }
   }

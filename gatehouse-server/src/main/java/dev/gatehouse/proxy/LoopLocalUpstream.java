@@ -1,10 +1,6 @@
 package dev.gatehouse.proxy;
 
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -13,8 +9,12 @@ import java.util.concurrent.TimeUnit;
  * One upstream connection per server event loop, each driven by that same loop: a call admitted on a loop is
  * forwarded on the connection that loop owns, so request and response cross the gateway without a hand-off to
  * another thread, and each leg's headers, message and trailers leave in one flush.
+ *
+ * <p>A call captures its loop when it arrives ({@link #loopOfCurrentThread()}) and forwards on that loop's
+ * connection ({@link #channel(EventLoop)}), from that loop: the pipeline resumes a pending stage there. Asking from
+ * any other thread is a bug and fails loudly rather than quietly using another loop's connection.
  */
-final class LoopLocalUpstream extends Channel {
+final class LoopLocalUpstream {
   private final EventLoop[] loops;
   private final ManagedChannel[] channels;
 
@@ -23,24 +23,35 @@ final class LoopLocalUpstream extends Channel {
     this.channels = channels.toArray(ManagedChannel[]::new);
   }
 
-  @Override
-  public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
-    return current().newCall(method, options);
+  /**
+   * The server event loop running the calling thread.
+   *
+   * @throws IllegalStateException when called off the data plane's event loops
+   */
+  EventLoop loopOfCurrentThread() {
+    for (EventLoop loop : loops) {
+      if (loop.inEventLoop()) {
+        return loop;
+      }
+    }
+    throw new IllegalStateException("not on a data-plane event loop: " + Thread.currentThread().getName());
   }
 
-  private ManagedChannel current() {
+  /**
+   * The connection {@code loop} owns; must be called from that loop.
+   *
+   * @throws IllegalStateException when called from another thread
+   */
+  ManagedChannel channel(EventLoop loop) {
+    if (!loop.inEventLoop()) {
+      throw new IllegalStateException("forwarding off the call's event loop: " + Thread.currentThread().getName());
+    }
     for (int i = 0; i < loops.length; i++) {
-      if (loops[i].inEventLoop()) {
+      if (loops[i] == loop) {
         return channels[i];
       }
     }
-    // Not on a server loop (with directExecutor every call is; health checks are not): any connection will do.
-    return channels[0];
-  }
-
-  @Override
-  public String authority() {
-    return channels[0].authority();
+    throw new IllegalStateException("not a data-plane event loop");
   }
 
   /** A connection for callers off the event loops, such as the readiness check. */

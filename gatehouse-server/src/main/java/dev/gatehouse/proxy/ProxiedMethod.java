@@ -1,13 +1,9 @@
 package dev.gatehouse.proxy;
 
-import com.google.protobuf.Descriptors.FieldDescriptor;
-import com.google.protobuf.Message;
+import dev.gatehouse.api.ApiCatalog;
+import dev.gatehouse.api.ApiMethod;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
-import io.grpc.ServiceDescriptor;
-import io.grpc.health.v1.HealthGrpc;
-import io.temporal.api.operatorservice.v1.OperatorServiceGrpc;
-import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,53 +12,35 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One method the data plane serves: its byte-passthrough descriptor and where its namespace lives.
+ * One method the data plane serves: its catalog entry and its byte-passthrough descriptor. Which methods exist and
+ * where their namespace lives is the catalog's business ({@link ApiCatalog}); this only adds the marshalling.
  *
- * @param index dense index, for per-method tables on the hot path
+ * @param method the catalog's classification
  * @param descriptor the method with {@code byte[]} marshallers, same full name and type as the generated one
- * @param namespaceField the request's {@code namespace} field number, {@code 0} when it has none
  */
-record ProxiedMethod(int index, MethodDescriptor<byte[], byte[]> descriptor, int namespaceField) {
+record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], byte[]> descriptor) {
 
-  /** The services Gatehouse fronts, straight from the generated descriptors so new SDK methods come along. */
-  static List<ServiceDescriptor> services() {
-    return List.of(
-        WorkflowServiceGrpc.getServiceDescriptor(),
-        OperatorServiceGrpc.getServiceDescriptor(),
-        HealthGrpc.getServiceDescriptor());
-  }
-
-  static List<ProxiedMethod> all() {
+  /** Every method of {@code catalog}, in catalog order ({@code all(c).get(m.index()).method() == m}). */
+  static List<ProxiedMethod> all(ApiCatalog catalog) {
     List<ProxiedMethod> methods = new ArrayList<>();
-    for (ServiceDescriptor service : services()) {
-      for (MethodDescriptor<?, ?> generated : service.getMethods()) {
-        methods.add(new ProxiedMethod(methods.size(), passthrough(generated), namespaceFieldOf(generated)));
-      }
+    for (ApiMethod m : catalog.methods()) {
+      methods.add(new ProxiedMethod(m, catalog.descriptor(m).toBuilder(BYTES, BYTES).build()));
     }
     return List.copyOf(methods);
+  }
+
+  /** The methods of the Temporal API. */
+  static List<ProxiedMethod> all() {
+    return all(ApiCatalog.temporal());
   }
 
   String fullMethodName() {
     return descriptor.getFullMethodName();
   }
 
-  private static MethodDescriptor<byte[], byte[]> passthrough(MethodDescriptor<?, ?> generated) {
-    return generated.toBuilder(BYTES, BYTES).build();
-  }
-
-  private static int namespaceFieldOf(MethodDescriptor<?, ?> generated) {
-    if (!(generated.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> proto)
-        || !(proto.getMessagePrototype() instanceof Message prototype)) {
-      throw new IllegalStateException("no message prototype for " + generated.getFullMethodName());
-    }
-    FieldDescriptor field = prototype.getDescriptorForType().findFieldByName("namespace");
-    if (field == null) {
-      return 0;
-    }
-    if (field.getType() != FieldDescriptor.Type.STRING || field.isRepeated()) {
-      throw new IllegalStateException("unexpected namespace field type in " + generated.getFullMethodName());
-    }
-    return field.getNumber();
+  /** The request's {@code namespace} field number, {@code 0} when it has none. */
+  int namespaceField() {
+    return method.namespaceFieldNumber();
   }
 
   static final MethodDescriptor.Marshaller<byte[]> BYTES = new ByteArrayMarshaller();

@@ -1,26 +1,40 @@
 package dev.gatehouse.proxy;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.gatehouse.auth.AuthInfo;
+import dev.gatehouse.pipeline.CallContext;
+import dev.gatehouse.pipeline.CallPipeline;
+import dev.gatehouse.pipeline.Face;
+import dev.gatehouse.pipeline.GateVerdict;
 import dev.gatehouse.tls.PeerCertificate;
+import io.grpc.Attributes;
 import io.grpc.CallOptions;
-import io.grpc.Channel;
 import io.grpc.ClientCall;
+import io.grpc.Context;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.Status;
-import java.util.List;
+import io.grpc.netty.shaded.io.netty.channel.EventLoop;
+import java.net.SocketAddress;
+import java.util.Iterator;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forwards one method's calls upstream as opaque bytes, after the pipeline has admitted them.
+ * Drives one method's calls through the {@link CallPipeline} and forwards admitted ones upstream as opaque bytes.
+ * The order of the stages is the pipeline's (see there); this class is the gRPC transport for it.
  *
- * <p>The upstream {@link ClientCall} is created inside the server call's listener callbacks, so it inherits the
- * call's {@link io.grpc.Context}: the caller's deadline applies upstream and a cancelled caller cancels the
- * upstream call, with no extra wiring.
+ * <p>Why not a chain of grpc-java {@code ServerInterceptor}s: the data plane's stages need the one request message
+ * as bytes (the namespace is read from it) and run between the message and the upstream call, which an interceptor
+ * chain in front of a handler cannot do without buffering the message a second time; every method here is unary.
+ *
+ * <p>Every callback of a call runs on its event loop (the server uses a direct executor), and a pending pipeline
+ * stage resumes there too; so this class needs no locks, and the call is forwarded on that loop's own upstream
+ * connection. The upstream {@link ClientCall} is created inside the server call's {@link Context}, so the caller's
+ * deadline applies upstream and a cancelled caller cancels the upstream call.
  */
 final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
   private static final Logger log = LoggerFactory.getLogger(ProxyCallHandler.class);
@@ -28,44 +42,90 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
       Metadata.Key.of("temporal-namespace", Metadata.ASCII_STRING_MARSHALLER);
 
   private final ProxiedMethod method;
-  private final Channel upstream;
-  private final CallGate[] gates;
-  private final CallMetrics metrics;
+  private final LoopLocalUpstream upstream;
+  private final CallPipeline pipeline;
   private final UpstreamFailures failures;
+  private final Metadata.Key<String> tokenHeader;
+  private final Metadata.Key<String> extraHeader;
 
-  ProxyCallHandler(
-      ProxiedMethod method, Channel upstream, List<CallGate> gates, CallMetrics metrics, UpstreamFailures failures) {
+  ProxyCallHandler(ProxiedMethod method, LoopLocalUpstream upstream, CallPipeline pipeline, UpstreamFailures failures,
+      Metadata.Key<String> tokenHeader, Metadata.Key<String> extraHeader) {
     this.method = method;
     this.upstream = upstream;
-    this.gates = gates.toArray(CallGate[]::new);
-    this.metrics = metrics;
+    this.pipeline = pipeline;
     this.failures = failures;
+    this.tokenHeader = tokenHeader;
+    this.extraHeader = extraHeader;
   }
 
   @Override
   public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], byte[]> call, Metadata headers) {
+    long start = System.nanoTime();
     ForwardedHeaders.sanitizeRequest(headers);
-    // Ask for two so a second request message on a single-request method is seen and refused.
-    call.request(2);
-    return new Exchange(call, headers, System.nanoTime());
+    EventLoop loop = upstream.loopOfCurrentThread();
+    Attributes attributes = call.getAttributes();
+    PeerCertificate peer = attributes.get(PeerIdentityFilter.PEER_CERTIFICATE);
+    SocketAddress remote = attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    Iterable<String> tokens = headers.getAll(tokenHeader);
+    Iterable<String> extras = headers.getAll(extraHeader);
+    AuthInfo credentials = new AuthInfo(first(tokens), first(extras), peer, null, remote);
+    CallContext context = CallContext.arrived(Face.GRPC, method.method(), headers)
+        .credentials(credentials, repeated(tokens) || repeated(extras))
+        .remoteAddress(remote)
+        .startNanos(start)
+        .build();
+    Exchange exchange = new Exchange(call, context, loop);
+    pipeline.authenticate(context, loop, exchange::authenticated);
+    return exchange;
   }
+
+  private static String first(Iterable<String> values) {
+    return values == null ? null : values.iterator().next();
+  }
+
+  private static boolean repeated(Iterable<String> values) {
+    if (values == null) {
+      return false;
+    }
+    Iterator<String> it = values.iterator();
+    it.next();
+    return it.hasNext();
+  }
+
+  /** Where a call is in its life; every transition happens on the call's event loop. */
+  private enum Phase { IDENTIFYING, READING, ADMITTING, FORWARDED, DONE }
 
   private final class Exchange extends ServerCall.Listener<byte[]> {
     private final ServerCall<byte[], byte[]> call;
-    private final Metadata headers;
-    private final long startNanos;
+    private final CallContext context;
+    private final EventLoop loop;
+    private Phase phase = Phase.IDENTIFYING;
     private byte[] request;
-    private boolean done;
+    private Context grpcContext;
 
-    Exchange(ServerCall<byte[], byte[]> call, Metadata headers, long startNanos) {
+    Exchange(ServerCall<byte[], byte[]> call, CallContext context, EventLoop loop) {
       this.call = call;
-      this.headers = headers;
-      this.startNanos = startNanos;
+      this.context = context;
+      this.loop = loop;
+    }
+
+    void authenticated(GateVerdict verdict) {
+      if (phase != Phase.IDENTIFYING) {
+        return;
+      }
+      if (verdict instanceof GateVerdict.Refuse refuse) {
+        // Refused on its headers: no message was requested, so the body is never read.
+        finish(refuse.status());
+        return;
+      }
+      phase = Phase.READING;
+      // Ask for two so a second request message on a single-request method is seen and refused.
+      call.request(2);
     }
 
     @Override
     public void onMessage(byte[] message) {
-      if (done) {
+      if (phase != Phase.READING) {
         return;
       }
       if (request != null) {
@@ -77,7 +137,7 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
 
     @Override
     public void onHalfClose() {
-      if (done) {
+      if (phase != Phase.READING) {
         return;
       }
       if (request == null) {
@@ -91,60 +151,74 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
         finish(Status.INVALID_ARGUMENT.withDescription("malformed request message"));
         return;
       }
-      if (method.namespaceField() != 0 && !headerAgrees(headers, namespace)) {
+      if (method.namespaceField() != 0 && !headerAgrees(context.headers(), namespace)) {
         // The body is what the upstream acts on; a header may only agree with it (invariant 2).
         finish(Status.INVALID_ARGUMENT.withDescription("temporal-namespace header does not match the request's namespace"));
         return;
       }
-      PeerCertificate peer = call.getAttributes().get(PeerIdentityFilter.PEER_CERTIFICATE);
-      InboundCall inbound =
-          new InboundCall(
-              method.fullMethodName(),
-              namespace,
-              headers,
-              peer,
-              call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR),
-              request);
-      UnaryOperator<byte[]> rewriter = null;
-      for (CallGate gate : gates) {
-        GateVerdict verdict;
+      context.requestRead(namespace, request);
+      phase = Phase.ADMITTING;
+      grpcContext = Context.current();
+      pipeline.admit(context, loop, this::admitted);
+    }
+
+    private void admitted(GateVerdict verdict) {
+      if (phase != Phase.ADMITTING) {
+        // Cancelled while a stage was pending: the call was closed then and must not reach the upstream.
+        return;
+      }
+      if (verdict instanceof GateVerdict.Refuse refuse) {
+        finish(refuse.status());
+        return;
+      }
+      UnaryOperator<byte[]> rewriter = ((GateVerdict.Admit) verdict).responseRewriter();
+      if (grpcContext.isCancelled()) {
+        cancelled();
+        return;
+      }
+      if (Context.current() == grpcContext) {
+        forward(rewriter);
+      } else {
+        // Resumed from a pending stage: the upstream call must still inherit the caller's deadline and cancellation.
+        Context previous = grpcContext.attach();
         try {
-          verdict = gate.admit(inbound);
-        } catch (Exception | LinkageError e) {
-          log.error("call refused: pipeline stage {} failed on {}", gate.getClass().getName(), method.fullMethodName(), e);
-          finish(Status.INTERNAL.withDescription("request could not be checked"));
-          return;
-        }
-        if (verdict instanceof GateVerdict.Refuse refuse) {
-          finish(refuse.status());
-          return;
-        }
-        if (verdict instanceof GateVerdict.Admit admit && admit.responseRewriter() != null) {
-          rewriter = rewriter == null ? admit.responseRewriter() : compose(rewriter, admit.responseRewriter());
-        } else if (verdict == null) {
-          log.error("call refused: pipeline stage {} returned no verdict", gate.getClass().getName());
-          finish(Status.INTERNAL.withDescription("request could not be checked"));
-          return;
+          forward(rewriter);
+        } finally {
+          grpcContext.detach(previous);
         }
       }
-      forward(rewriter);
     }
 
     private void forward(UnaryOperator<byte[]> rewriter) {
-      ClientCall<byte[], byte[]> upstreamCall = upstream.newCall(method.descriptor(), CallOptions.DEFAULT);
-      done = true;
-      upstreamCall.start(new Relay(call, upstreamCall, rewriter, startNanos), headers);
+      ClientCall<byte[], byte[]> upstreamCall =
+          upstream.channel(loop).newCall(method.descriptor(), CallOptions.DEFAULT);
+      phase = Phase.FORWARDED;
+      upstreamCall.start(new Relay(call, upstreamCall, rewriter, context), context.headers());
       upstreamCall.sendMessage(request);
       upstreamCall.halfClose();
       upstreamCall.request(1);
       request = null;
+      context.releaseRequest();
+    }
+
+    @Override
+    public void onCancel() {
+      if (phase != Phase.FORWARDED && phase != Phase.DONE) {
+        cancelled();
+      }
+    }
+
+    private void cancelled() {
+      phase = Phase.DONE;
+      request = null;
+      pipeline.close(context, Status.CANCELLED.withDescription("the caller cancelled the call"), 0, 0);
     }
 
     private void finish(Status status) {
-      done = true;
+      phase = Phase.DONE;
       request = null;
       call.close(status, new Metadata());
-      metrics.record(method, status.getCode(), System.nanoTime() - startNanos);
+      pipeline.close(context, status, 0, 0);
     }
   }
 
@@ -162,28 +236,25 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
     return true;
   }
 
-  private static UnaryOperator<byte[]> compose(UnaryOperator<byte[]> first, UnaryOperator<byte[]> second) {
-    return bytes -> second.apply(first.apply(bytes));
-  }
-
-  /** Relays the upstream's answer to the caller. Callbacks arrive serialized, one call at a time. */
+  /** Relays the upstream's answer to the caller. Callbacks arrive serialized, on the call's event loop. */
   private final class Relay extends ClientCall.Listener<byte[]> {
     private final ServerCall<byte[], byte[]> call;
     private final ClientCall<byte[], byte[]> upstreamCall;
     private final UnaryOperator<byte[]> rewriter;
-    private final long startNanos;
+    private final CallContext context;
     private boolean headersSent;
     private boolean failed;
+    private long responseBytes;
 
     Relay(
         ServerCall<byte[], byte[]> call,
         ClientCall<byte[], byte[]> upstreamCall,
         UnaryOperator<byte[]> rewriter,
-        long startNanos) {
+        CallContext context) {
       this.call = call;
       this.upstreamCall = upstreamCall;
       this.rewriter = rewriter;
-      this.startNanos = startNanos;
+      this.context = context;
     }
 
     @Override
@@ -215,6 +286,7 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
         headersSent = true;
       }
       call.sendMessage(out);
+      responseBytes += out.length;
       upstreamCall.request(1);
     }
 
@@ -234,7 +306,7 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
       } catch (IllegalStateException alreadyClosed) {
         // The caller went away first; nothing left to tell it.
       }
-      metrics.record(method, out.getCode(), System.nanoTime() - startNanos);
+      pipeline.close(context, out, 0, responseBytes);
     }
   }
 }

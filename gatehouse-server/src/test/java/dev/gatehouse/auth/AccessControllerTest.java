@@ -256,7 +256,8 @@ class AccessControllerTest {
     f.check(bearer(token("a", "orders:write")), WF + "StartWorkflowExecution", "orders");
     f.check(bearer(token("a", "orders:read")), WF + "StartWorkflowExecution", "orders");
     f.check(AuthInfo.none(), WF + "StartWorkflowExecution", "orders");
-    f.check(AuthInfo.none(), WF + "StartWorkflowExecution", "");
+    // An identified caller without a namespace: anonymous callers are refused before the request is looked at.
+    f.check(bearer(token("a", "orders:write")), WF + "StartWorkflowExecution", "");
     f.check(AuthInfo.none(), HEALTH_CHECK, "");
     assertThat(count(f, "allow")).isEqualTo(2);
     assertThat(count(f, "permission_denied")).isEqualTo(1);

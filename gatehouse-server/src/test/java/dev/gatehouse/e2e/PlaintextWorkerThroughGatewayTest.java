@@ -1,6 +1,13 @@
 package dev.gatehouse.e2e;
 
+import dev.gatehouse.auth.AccessController;
+import dev.gatehouse.auth.Authorizer;
+import dev.gatehouse.auth.CallTarget;
+import dev.gatehouse.auth.Claims;
+import dev.gatehouse.auth.Decision;
+import dev.gatehouse.config.Authorization;
 import dev.gatehouse.dev.EmbeddedTemporal;
+import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.proxy.DataPlane;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
@@ -9,7 +16,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The SDK runs unchanged through the bare data plane (no TLS, no gates): the passthrough itself is faithful. */
+/** The SDK runs unchanged through the bare data plane (no TLS, everyone allowed): the passthrough itself is faithful. */
 class PlaintextWorkerThroughGatewayTest {
 
   @Test
@@ -19,6 +26,7 @@ class PlaintextWorkerThroughGatewayTest {
             DataPlane.builder()
                 .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .upstream(upstream.address())
+                .pipeline(CallPipeline.builder(openAccess()).build())
                 .build()
                 .start()) {
       WorkflowServiceStubs stubs =
@@ -30,5 +38,23 @@ class PlaintextWorkerThroughGatewayTest {
         stubs.shutdownNow();
       }
     }
+  }
+
+  /** Lets anyone make any call: this test is about the passthrough, not about who may use it. */
+  private static AccessController openAccess() {
+    return AccessController.builder(Authorization.DEFAULT)
+        .claimMapper(info -> Claims.anonymous())
+        .authorizer(new Authorizer() {
+          @Override
+          public Decision authorize(Claims claims, CallTarget target) {
+            return Decision.allow();
+          }
+
+          @Override
+          public boolean admitsAnonymous() {
+            return true;
+          }
+        })
+        .build();
   }
 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.gatehouse.pipeline.CallContext;
+import dev.gatehouse.pipeline.CallPipeline;
+import dev.gatehouse.pipeline.GateVerdict;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Context;
@@ -54,17 +57,20 @@ class DataPlaneTest {
     return u;
   }
 
-  private DataPlane gateway(InetSocketAddress upstream, CallGate... gates) {
-    DataPlane.Builder b =
+  private DataPlane gateway(InetSocketAddress upstream, TestPipelines.SyncGate... gates) {
+    CallPipeline.Builder pipeline = TestPipelines.open();
+    for (TestPipelines.SyncGate g : gates) {
+      pipeline.gate(TestPipelines.sync(g));
+    }
+    DataPlane dp =
         DataPlane.builder()
             .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .upstream(upstream)
             .meterRegistry(meters)
-            .shutdownGrace(Duration.ofSeconds(20));
-    for (CallGate g : gates) {
-      b.gate(g);
-    }
-    DataPlane dp = b.build().start();
+            .shutdownGrace(Duration.ofSeconds(20))
+            .pipeline(pipeline.build())
+            .build()
+            .start();
     closeables.add(dp);
     return dp;
   }
@@ -98,7 +104,7 @@ class DataPlaneTest {
   void forwardsAdmittedCallsWithHeadersAndDeadlineButNotForgedIdentity() throws Exception {
     ScriptedUpstream up = upstream();
     up.answer(r -> CompletableFuture.completedFuture(new byte[] {0x0a, 0x01, 'x'}));
-    List<InboundCall> seen = new CopyOnWriteArrayList<>();
+    List<CallContext> seen = new CopyOnWriteArrayList<>();
     DataPlane dp = gateway(up.address(), c -> {
       seen.add(c);
       return GateVerdict.admit();
@@ -121,9 +127,9 @@ class DataPlaneTest {
     assertThat(r.deadline().timeRemaining(TimeUnit.SECONDS)).isLessThanOrEqualTo(10);
     assertThat(seen).singleElement().satisfies(c -> {
       assertThat(c.namespace()).isEqualTo("ns-a");
-      assertThat(c.fullMethodName()).isEqualTo(START);
+      assertThat(c.method().fullName()).isEqualTo("/" + START);
       assertThat(c.headers().get(FORGED)).isNull();
-      assertThat(c.peer()).isNull();
+      assertThat(c.credentials().tlsPeer()).isNull();
     });
     assertThat(meters.get("gatehouse.calls").tag("status", "OK").counter().count()).isEqualTo(1.0);
   }
@@ -408,6 +414,7 @@ class DataPlaneTest {
     DataPlane dp = DataPlane.builder()
         .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .upstream(new InetSocketAddress(InetAddress.getLoopbackAddress(), 1))
+        .pipeline(TestPipelines.open().build())
         .build();
     closeables.add(dp);
     int expected = WorkflowServiceGrpc.getServiceDescriptor().getMethods().size()

@@ -31,10 +31,10 @@ class NamespaceReaderTest {
       Message prototype = prototypeOf(m);
       var field = prototype.getDescriptorForType().findFieldByNumber(m.namespaceField());
       assertThat(field.getName()).isEqualTo("namespace");
-      Message request = prototype.toBuilder().setField(field, "ns-" + m.index()).build();
+      Message request = prototype.toBuilder().setField(field, "ns-" + m.method().index()).build();
       assertThat(NamespaceReader.read(request.toByteArray(), m.namespaceField()))
           .as(m.fullMethodName())
-          .isEqualTo("ns-" + m.index());
+          .isEqualTo("ns-" + m.method().index());
     }
     assertThat(withNamespace).isGreaterThan(100);
   }
@@ -162,7 +162,7 @@ class NamespaceReaderTest {
   }
 
   private static Message prototypeOf(ProxiedMethod m) {
-    for (var service : ProxiedMethod.services()) {
+    for (var service : dev.gatehouse.api.ApiCatalog.temporal().services()) {
       for (MethodDescriptor<?, ?> md : service.getMethods()) {
         if (md.getFullMethodName().equals(m.fullMethodName())) {
           return (Message) ((MethodDescriptor.PrototypeMarshaller<?>) md.getRequestMarshaller()).getMessagePrototype();

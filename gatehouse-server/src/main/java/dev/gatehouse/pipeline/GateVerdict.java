@@ -1,15 +1,22 @@
-package dev.gatehouse.proxy;
+package dev.gatehouse.pipeline;
 
 import io.grpc.Status;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.UnaryOperator;
 
-/** What a {@link CallGate} decided. */
+/** What a pipeline stage decided. */
 public sealed interface GateVerdict {
 
   /** Admit the call unchanged. */
   static GateVerdict admit() {
     return Admit.PLAIN;
+  }
+
+  /** {@link #admit()}, as the completed stage a {@link CallGate} returns when it answers at once. */
+  static CompletionStage<GateVerdict> admitted() {
+    return Admit.PLAIN_STAGE;
   }
 
   /** Admit the call and rewrite each response message (e.g. to filter a listing) before it reaches the caller. */
@@ -25,9 +32,16 @@ public sealed interface GateVerdict {
     return new Refuse(status);
   }
 
+  /** {@link #refuse(Status)}, as a completed stage. */
+  static CompletionStage<GateVerdict> refused(Status status) {
+    return CompletableFuture.completedStage(refuse(status));
+  }
+
   /** @param responseRewriter applied to every response message, or {@code null} to pass them through */
   record Admit(UnaryOperator<byte[]> responseRewriter) implements GateVerdict {
     static final Admit PLAIN = new Admit(null);
+    // A minimal stage cannot be completed or obtruded by whoever holds it, so one instance serves every call.
+    static final CompletionStage<GateVerdict> PLAIN_STAGE = CompletableFuture.completedStage(PLAIN);
   }
 
   record Refuse(Status status) implements GateVerdict {}

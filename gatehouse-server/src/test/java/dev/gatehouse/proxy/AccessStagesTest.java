@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.pipeline.CallPipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,8 +31,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The auth stage as the data plane runs it: status codes, principal headers and the ListNamespaces filter. */
-class AccessGateTest {
+/** The pipeline's identify and authorize stages as the data plane runs them: status codes, principal headers and the ListNamespaces filter. */
+class AccessStagesTest {
   private static final Metadata.Key<String> AUTHZ = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> PRINCIPAL =
       Metadata.Key.of(AccessController.PRINCIPAL_NAME_HEADER, Metadata.ASCII_STRING_MARSHALLER);
@@ -72,7 +73,7 @@ class AccessGateTest {
     dataPlane = DataPlane.builder()
         .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
         .upstream(upstream.address())
-        .gate(new AccessGate(access))
+        .pipeline(CallPipeline.builder(access).build())
         .build()
         .start();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", dataPlane.port()).usePlaintext().build();
