@@ -1,6 +1,5 @@
 package dev.gatehouse.proxy;
 
-import dev.gatehouse.pipeline.CallPipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,6 +7,7 @@ import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.auth.Claims;
 import dev.gatehouse.auth.Role;
 import dev.gatehouse.config.Authorization;
+import dev.gatehouse.pipeline.CallPipeline;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
