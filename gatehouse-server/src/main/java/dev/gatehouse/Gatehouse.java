@@ -1,14 +1,14 @@
 package dev.gatehouse;
 
+import dev.gatehouse.auth.AccessController;
+import dev.gatehouse.auth.Authorizer;
+import dev.gatehouse.auth.ClaimMapper;
+import dev.gatehouse.codecserver.CodecHttpServer;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.ConfigValidator;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.LoadedConfig;
-import dev.gatehouse.auth.AccessController;
-import dev.gatehouse.auth.Authorizer;
-import dev.gatehouse.auth.ClaimMapper;
-import dev.gatehouse.codecserver.CodecHttpServer;
 import dev.gatehouse.pipeline.CallGate;
 import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.proxy.DataPlane;

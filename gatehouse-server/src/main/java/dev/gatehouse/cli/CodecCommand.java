@@ -16,9 +16,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code gatehouse codec}: keyring files for the codec, and encrypting or decrypting payloads by hand. */
 @Command(name = "codec", mixinStandardHelpOptions = true,

@@ -1,7 +1,5 @@
 package dev.gatehouse.cli;
 
-import dev.gatehouse.dev.DevMode;
-import dev.gatehouse.dev.EmbeddedTemporal;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.auth.ClaimMapper;
 import dev.gatehouse.codecserver.KeyringFiles;
@@ -10,8 +8,10 @@ import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.Listen;
 import dev.gatehouse.config.ServerTls;
+import dev.gatehouse.dev.DevMode;
 import dev.gatehouse.dev.DevPki;
 import dev.gatehouse.dev.DevTokens;
+import dev.gatehouse.dev.EmbeddedTemporal;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;

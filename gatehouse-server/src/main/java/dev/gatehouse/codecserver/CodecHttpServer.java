@@ -1,10 +1,10 @@
 package dev.gatehouse.codecserver;
 
 import dev.gatehouse.auth.AccessController;
-import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigValidator;
+import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.tls.JdkServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -1,8 +1,8 @@
 package dev.gatehouse.codecserver;
 
-import dev.gatehouse.codec.EncryptionCodecException.Reason;
 import com.google.protobuf.ByteString;
 import dev.gatehouse.codec.EncryptionCodec;
+import dev.gatehouse.codec.EncryptionCodecException.Reason;
 import io.temporal.api.common.v1.Payload;
 import java.util.ArrayList;
 import java.util.List;

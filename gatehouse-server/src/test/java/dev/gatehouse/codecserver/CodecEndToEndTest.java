@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.DevCluster;
-import dev.gatehouse.dev.EmbeddedTemporal;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.codec.EncryptionCodec;
 import dev.gatehouse.codec.Keyring;
@@ -15,8 +14,9 @@ import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.Global;
 import dev.gatehouse.config.ServerTls;
-import dev.gatehouse.e2e.SampleWorkflows;
 import dev.gatehouse.dev.DevPki;
+import dev.gatehouse.dev.EmbeddedTemporal;
+import dev.gatehouse.e2e.SampleWorkflows;
 import io.temporal.api.common.v1.Payload;
 import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.common.v1.WorkflowExecution;

@@ -1,5 +1,6 @@
 package dev.gatehouse.codecserver;
 
+import com.google.protobuf.ByteString;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -11,7 +12,6 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import com.google.protobuf.ByteString;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.JwtKeyProvider;
 import dev.gatehouse.tls.IssuedCertificate;

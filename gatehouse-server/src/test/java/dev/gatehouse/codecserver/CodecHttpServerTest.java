@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.gatehouse.auth.AccessCheck;
 import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.codec.EncryptionCodec;
 import dev.gatehouse.codec.Keyring;
@@ -16,8 +17,12 @@ import dev.gatehouse.config.CertificateRule;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ServerTls;
+import dev.gatehouse.pipeline.CallContext;
+import dev.gatehouse.pipeline.CallPipeline;
+import dev.gatehouse.pipeline.Face;
 import dev.gatehouse.tls.CertificateAuthority;
 import dev.gatehouse.tls.IssuedCertificate;
+import io.grpc.Status;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.temporal.api.common.v1.Payload;
 import java.io.ByteArrayInputStream;
@@ -34,6 +39,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -106,6 +116,51 @@ class CodecHttpServerTest {
 
   static HttpResponse<String> decode(String namespace, String bearer, List<Payload> payloads) throws Exception {
     return post(client, url(server, "/decode"), namespace, bearer, PayloadsJson.print(payloads), Map.of());
+  }
+
+  // ---- the pipeline ----
+
+  @Test
+  void everyEncodeAndDecodeRequestRunsThroughThePipelineAndReachesItsHooks() throws Exception {
+    List<CallContext> decided = new CopyOnWriteArrayList<>();
+    BlockingQueue<CallContext> closed = new LinkedBlockingQueue<>();
+    CallPipeline pipeline = CallPipeline.builder(access)
+        .audit(call -> {
+          decided.add(call);
+          return CompletableFuture.supplyAsync(() -> null);
+        })
+        .observer(closed::add)
+        .build();
+    try (CodecHttpServer s = CodecHttpServer.builder(config(defaultKeyring, false, tls), pipeline).build().start()) {
+      Payload secret = workerCodec(defaultKeyring, "default").encode(List.of(json("\"x\""))).get(0);
+      String body = PayloadsJson.print(List.of(secret));
+
+      assertThat(post(client, url(s, "/decode"), "default", signer.bearer("ada", "default:read"), body, Map.of())
+          .statusCode()).isEqualTo(200);
+      assertThat(post(client, url(s, "/decode"), "payments", signer.bearer("ada", "default:read"), body, Map.of())
+          .statusCode()).isEqualTo(403);
+      assertThat(post(client, url(s, "/decode"), "default", null, body, Map.of()).statusCode()).isEqualTo(401);
+      assertThat(post(client, url(s, "/encode"), "", signer.bearer("ada", "default:write"), body, Map.of())
+          .statusCode()).isEqualTo(400);
+
+      List<CallContext> calls = List.of(poll(closed), poll(closed), poll(closed), poll(closed));
+      assertThat(calls).extracting(CallContext::httpStatus).containsExactly(200, 403, 401, 400);
+      assertThat(calls).extracting(c -> c.status().getCode()).containsExactly(Status.Code.OK,
+          Status.Code.PERMISSION_DENIED, Status.Code.UNAUTHENTICATED, Status.Code.INVALID_ARGUMENT);
+      assertThat(calls).allSatisfy(c -> assertThat(c.face()).isEqualTo(Face.CODEC));
+      assertThat(calls.get(0).method().methodName()).isEqualTo("GetWorkflowExecutionHistory");
+      assertThat(calls.get(3).access()).as("refused before identification: no decision").isNull();
+      // The audit hook heard the allowed call and both denials, with the namespace the decision used.
+      assertThat(decided).extracting(c -> c.access().outcome()).containsExactly(AccessCheck.Outcome.ALLOW,
+          AccessCheck.Outcome.PERMISSION_DENIED, AccessCheck.Outcome.UNAUTHENTICATED);
+      assertThat(decided.get(1).access().namespace()).isEqualTo("payments");
+    }
+  }
+
+  private static CallContext poll(BlockingQueue<CallContext> q) throws InterruptedException {
+    CallContext c = q.poll(20, TimeUnit.SECONDS);
+    assertThat(c).isNotNull();
+    return c;
   }
 
   // ---- the protocol ----

@@ -1,10 +1,10 @@
 package dev.gatehouse.bench.load;
 
-import dev.gatehouse.dev.DevMode;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.JwtKeyProvider;
 import dev.gatehouse.config.Listen;
+import dev.gatehouse.dev.DevMode;
 import dev.gatehouse.dev.DevPki;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;

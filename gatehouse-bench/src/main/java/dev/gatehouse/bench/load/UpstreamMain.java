@@ -1,7 +1,7 @@
 package dev.gatehouse.bench.load;
 
-import dev.gatehouse.dev.EmbeddedTemporal;
 import dev.gatehouse.dev.DevPki;
+import dev.gatehouse.dev.EmbeddedTemporal;
 import java.nio.file.Path;
 
 /**
