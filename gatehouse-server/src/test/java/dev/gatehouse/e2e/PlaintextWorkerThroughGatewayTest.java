@@ -1,10 +1,6 @@
 package dev.gatehouse.e2e;
 
 import dev.gatehouse.auth.AccessController;
-import dev.gatehouse.auth.Authorizer;
-import dev.gatehouse.auth.CallTarget;
-import dev.gatehouse.auth.Claims;
-import dev.gatehouse.auth.Decision;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.dev.EmbeddedTemporal;
 import dev.gatehouse.pipeline.CallPipeline;
@@ -26,7 +22,8 @@ class PlaintextWorkerThroughGatewayTest {
             DataPlane.builder()
                 .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .upstream(upstream.address())
-                .pipeline(CallPipeline.builder(openAccess()).build())
+                .pipeline(CallPipeline.builder(AccessController.builder(
+                    new Authorization(null, null, null, "noop", "noop", null, null, null)).build()).build())
                 .build()
                 .start()) {
       WorkflowServiceStubs stubs =
@@ -38,23 +35,5 @@ class PlaintextWorkerThroughGatewayTest {
         stubs.shutdownNow();
       }
     }
-  }
-
-  /** Lets anyone make any call: this test is about the passthrough, not about who may use it. */
-  private static AccessController openAccess() {
-    return AccessController.builder(Authorization.DEFAULT)
-        .claimMapper(info -> Claims.anonymous())
-        .authorizer(new Authorizer() {
-          @Override
-          public Decision authorize(Claims claims, CallTarget target) {
-            return Decision.allow();
-          }
-
-          @Override
-          public boolean admitsAnonymous() {
-            return true;
-          }
-        })
-        .build();
   }
 }

@@ -1,10 +1,6 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.auth.AccessController;
-import dev.gatehouse.auth.Authorizer;
-import dev.gatehouse.auth.CallTarget;
-import dev.gatehouse.auth.Claims;
-import dev.gatehouse.auth.Decision;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.pipeline.CallContext;
 import dev.gatehouse.pipeline.CallGate;
@@ -22,22 +18,9 @@ final class TestPipelines {
     GateVerdict admit(CallContext call) throws Exception;
   }
 
-  /** Lets anyone, with or without credentials, make any call. */
+  /** Lets anyone, with or without credentials, make any call: {@code claimMapper: noop}, {@code authorizer: noop}. */
   static AccessController openAccess() {
-    return AccessController.builder(Authorization.DEFAULT)
-        .claimMapper(info -> Claims.anonymous())
-        .authorizer(new Authorizer() {
-          @Override
-          public Decision authorize(Claims claims, CallTarget target) {
-            return Decision.allow();
-          }
-
-          @Override
-          public boolean admitsAnonymous() {
-            return true;
-          }
-        })
-        .build();
+    return AccessController.builder(new Authorization(null, null, null, "noop", "noop", null, null, null)).build();
   }
 
   static CallPipeline.Builder open() {
