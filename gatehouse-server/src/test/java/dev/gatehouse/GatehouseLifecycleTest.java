@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.gatehouse.codecserver.CodecHttpServer;
 import dev.gatehouse.codecserver.KeyringFiles;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.GatehouseConfig;
@@ -39,7 +40,7 @@ class GatehouseLifecycleTest {
   @TempDir Path dir;
   private final InetAddress loopback = InetAddress.getLoopbackAddress();
   private final Logger dataPlaneLog = (Logger) LoggerFactory.getLogger(DataPlane.class);
-  private final Logger codecLog = (Logger) LoggerFactory.getLogger("dev.gatehouse.codecserver.CodecHttpServer");
+  private final Logger codecLog = (Logger) LoggerFactory.getLogger(CodecHttpServer.class);
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
 
   @BeforeEach
