@@ -17,66 +17,61 @@ import dev.gatehouse.tls.InternodeTls;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Gatehouse instance: the data plane in front of a Temporal frontend, with its TLS, pipeline and operations
- * endpoint, assembled from one static configuration.
+ * A Gatehouse instance: the data plane in front of a Temporal frontend, with its TLS, pipeline, codec server and
+ * operations endpoint, assembled from one static configuration.
  *
  * <pre>{@code
  * try (Gatehouse g = Gatehouse.builder().withConfigLoader(Path.of("config"), "production", "").build().start()) {
  *   g.awaitTermination();
  * }
  * }</pre>
+ *
+ * <p>Its parts are started in dependency order and closed in reverse. When {@link #start()} fails it closes what it
+ * had started before throwing, so the pattern above leaks nothing although {@code g} is never assigned.
  */
 public final class Gatehouse implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gatehouse.class);
 
   private final LoadedConfig config;
-  private final PrometheusMeterRegistry meters;
-  private final ScheduledExecutorService scheduler;
+  private final Lifecycle lifecycle;
   private final DataPlane dataPlane;
-  private final OperationsServer operations;
-  private final CodecHttpServer codecServer;
-  private final Deque<AutoCloseable> resources;
-  private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+  private final Optional<CodecHttpServer> codecServer;
+  private final Optional<OperationsServer> operations;
 
-  private Gatehouse(LoadedConfig config, PrometheusMeterRegistry meters, ScheduledExecutorService scheduler,
-      DataPlane dataPlane, OperationsServer operations, CodecHttpServer codecServer, Deque<AutoCloseable> resources) {
+  private Gatehouse(LoadedConfig config, Lifecycle lifecycle, DataPlane dataPlane,
+      Optional<CodecHttpServer> codecServer, Optional<OperationsServer> operations) {
     this.config = config;
-    this.meters = meters;
-    this.scheduler = scheduler;
+    this.lifecycle = lifecycle;
     this.dataPlane = dataPlane;
-    this.operations = operations;
     this.codecServer = codecServer;
-    this.resources = resources;
+    this.operations = operations;
   }
 
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Starts listening. Every configuration problem has already surfaced in {@link Builder#build()}. */
+  /**
+   * Starts listening: the data plane, then the codec server, then the health and metrics endpoint, so
+   * {@code /livez} answers only once every face is up. Every configuration problem has already surfaced in {@link Builder#build()}.
+   *
+   * @throws GatehouseStartException when a part cannot start (e.g. its port is taken); this instance is then closed
+   */
   public Gatehouse start() {
-    dataPlane.start();
-    if (operations != null) {
-      operations.start();
-      log.info("health and metrics on http://{}:{}/ (livez, readyz, metrics)",
-          config.config().listen().httpAddress().replaceFirst(":\\d+$", ""), operations.port());
-    }
-    if (codecServer != null) {
-      codecServer.start();
-    }
+    lifecycle.start();
     return this;
   }
 
@@ -87,17 +82,17 @@ public final class Gatehouse implements AutoCloseable {
 
   /** The health/metrics port, or -1 when that endpoint is disabled. */
   public int httpPort() {
-    return operations == null ? -1 : operations.port();
+    return operations.map(OperationsServer::port).orElse(-1);
   }
 
   /** The codec server's bound port, or -1 when {@code codecServer.address} is not set. */
   public int codecPort() {
-    return codecServer == null ? -1 : codecServer.port();
+    return codecServer.map(CodecHttpServer::port).orElse(-1);
   }
 
   /** The codec server's base URL for the Web UI and CLI, or {@code null} when it is disabled. */
-  public java.net.URI codecEndpoint() {
-    return codecServer == null ? null : codecServer.endpoint();
+  public URI codecEndpoint() {
+    return codecServer.map(CodecHttpServer::endpoint).orElse(null);
   }
 
   public GatehouseConfig config() {
@@ -109,31 +104,18 @@ public final class Gatehouse implements AutoCloseable {
     return dataPlane.upstreamServing(Duration.ofSeconds(2));
   }
 
-  /** Blocks until {@link #close()} has finished (e.g. from a shutdown hook). */
+  /** Blocks until {@link #close()} has finished (e.g. from a shutdown hook), or a failed start has closed it. */
   public void awaitTermination() throws InterruptedException {
-    closed.await();
+    lifecycle.awaitTermination();
   }
 
-  /** Drains in-flight calls (up to {@code listen.shutdownGracePeriod}) and releases everything. */
+  /**
+   * Drains in-flight calls (up to {@code listen.shutdownGracePeriod}) and releases everything, in reverse start
+   * order. A part that fails to stop is logged and the others are still stopped.
+   */
   @Override
-  public synchronized void close() {
-    if (closed.getCount() == 0) {
-      return;
-    }
-    if (operations != null) {
-      operations.close();
-    }
-    dataPlane.close();
-    while (!resources.isEmpty()) {
-      try {
-        resources.pop().close();
-      } catch (Exception e) {
-        log.warn("error while shutting down: {}", e.toString());
-      }
-    }
-    scheduler.shutdownNow();
-    meters.close();
-    closed.countDown();
+  public void close() {
+    lifecycle.close();
   }
 
   /** Assembles a {@link Gatehouse}; {@link #build()} validates everything and fails with one clear line. */
@@ -184,50 +166,30 @@ public final class Gatehouse implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Validates the configuration and builds every part, not yet listening.
+     *
+     * @throws ConfigException when the configuration or a file it names is unusable
+     */
     public Gatehouse build() {
       if (config == null) {
         throw new IllegalStateException("no configuration: call withConfig or withConfigLoader");
       }
       ConfigValidator.validate(config);
       GatehouseConfig c = config.config();
-      Deque<AutoCloseable> resources = new ArrayDeque<>();
-      PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-      ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "gatehouse-scheduler");
-        t.setDaemon(true);
-        return t;
-      });
-      DataPlane dataPlane = null;
+      Lifecycle lifecycle = new Lifecycle();
       try {
-        FrontendTls frontend = new FrontendTls(c.global().tls(), config.origin()::fileOf, meters, scheduler);
-        resources.push(frontend);
-        InternodeTls internode = new InternodeTls(c.global().tls(), config.origin()::fileOf, meters, scheduler);
-        resources.push(internode);
+        // Added in dependency order: the lifecycle closes them in reverse, the faces before what they use.
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        lifecycle.add(Component.of("meter registry", () -> {}, meters::close));
+        ScheduledExecutorService scheduler = newScheduler();
+        lifecycle.add(Component.of("scheduler", () -> {}, scheduler::shutdownNow));
+        FrontendTls frontend = lifecycle.resource("frontend TLS",
+            new FrontendTls(c.global().tls(), config.origin()::fileOf, meters, scheduler));
+        InternodeTls internode = lifecycle.resource("internode TLS",
+            new InternodeTls(c.global().tls(), config.origin()::fileOf, meters, scheduler));
+        DataPlane.Builder dp = dataPlane(c, frontend, internode, meters);
 
-        InetSocketAddress listen = ConfigValidator.socketAddress(c.listen().grpcAddress(), true);
-        if (!frontend.enabled() && !listen.getAddress().isLoopbackAddress()) {
-          throw new ConfigException(config.origin().fileOf("global.tls.frontend.server.certFile"),
-              "global.tls.frontend.server.certFile",
-              "the data plane listens on " + c.listen().grpcAddress() + " without TLS; set certFile and keyFile "
-                  + "(plaintext is only allowed on a loopback address)");
-        }
-        if (!frontend.enabled()) {
-          log.warn("the data plane serves plaintext on {} (loopback only): callers are not authenticated by TLS",
-              c.listen().grpcAddress());
-        }
-        DataPlane.Builder dp = DataPlane.builder()
-            .listen(listen)
-            .upstream(ConfigValidator.socketAddress(c.upstream().address(), false))
-            .connectTimeout(c.upstream().connectTimeout())
-            .shutdownGrace(c.listen().shutdownGracePeriod())
-            .meterRegistry(meters)
-            .peerCertificates(FrontendTls::peerOf);
-        if (frontend.enabled()) {
-          dp.serverTls(frontend.serverContext());
-        }
-        if (internode.enabled()) {
-          dp.upstreamTls(internode.clientContext(), internode.authorityOverride().orElse(null));
-        }
         AccessController.Builder access = AccessController.builder(c.global().authorization()).meterRegistry(meters);
         if (claimMapper != null) {
           access.claimMapper(claimMapper);
@@ -236,12 +198,12 @@ public final class Gatehouse implements AutoCloseable {
           access.authorizer(authorizer);
         }
         AccessController accessController = access.build();
-        resources.push(accessController);
+        lifecycle.resource("access controller", accessController);
         CallPipeline.Builder pipeline = CallPipeline.builder(accessController);
         gates.forEach(pipeline::gate);
         CallPipeline calls = pipeline.build();
-        dataPlane = dp.pipeline(calls).build();
-        DataPlane built = dataPlane;
+        DataPlane dataPlane = dp.pipeline(calls).build();
+        lifecycle.add(Component.of("data plane", dataPlane::start, dataPlane));
 
         CodecHttpServer codecServer = null;
         if (c.codecServer().enabled()) {
@@ -252,30 +214,64 @@ public final class Gatehouse implements AutoCloseable {
               .meterRegistry(meters)
               .scheduler(scheduler)
               .build();
-          resources.push(codecServer);
+          lifecycle.add(Component.of("codec server", codecServer::start, codecServer));
         }
 
-        OperationsServer operations = null;
-        if (c.listen().httpAddress() != null) {
-          operations = new OperationsServer(ConfigValidator.socketAddress(c.listen().httpAddress(), true),
-              () -> built.upstreamServing(Duration.ofSeconds(2)), meters);
-        }
-        return new Gatehouse(config, meters, scheduler, dataPlane, operations, codecServer, resources);
+        Optional<OperationsServer> operations = operations(c, dataPlane, meters);
+        operations.ifPresent(o -> lifecycle.add(Component.of("health and metrics endpoint", o::start, o)));
+        return new Gatehouse(config, lifecycle, dataPlane, Optional.ofNullable(codecServer), operations);
       } catch (RuntimeException e) {
-        if (dataPlane != null) {
-          dataPlane.close();
-        }
-        for (AutoCloseable r : resources) {
-          try {
-            r.close();
-          } catch (Exception suppressed) {
-            e.addSuppressed(suppressed);
-          }
-        }
-        scheduler.shutdownNow();
-        meters.close();
+        lifecycle.close();
         throw e;
       }
+    }
+
+    private static ScheduledExecutorService newScheduler() {
+      // One thread for every periodic check (TLS and keyring reloads): each is short and none is latency-critical.
+      return Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gatehouse-scheduler");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+
+    /** The data plane's settings from {@code listen}, {@code upstream} and TLS; the gates are added by the caller. */
+    private DataPlane.Builder dataPlane(GatehouseConfig c, FrontendTls frontend, InternodeTls internode,
+        PrometheusMeterRegistry meters) {
+      InetSocketAddress listen = ConfigValidator.socketAddress(c.listen().grpcAddress(), true);
+      if (!frontend.enabled() && !listen.getAddress().isLoopbackAddress()) {
+        throw new ConfigException(config.origin().fileOf("global.tls.frontend.server.certFile"),
+            "global.tls.frontend.server.certFile",
+            "the data plane listens on " + c.listen().grpcAddress() + " without TLS; set certFile and keyFile "
+                + "(plaintext is only allowed on a loopback address)");
+      }
+      if (!frontend.enabled()) {
+        log.warn("the data plane serves plaintext on {} (loopback only): callers are not authenticated by TLS",
+            c.listen().grpcAddress());
+      }
+      DataPlane.Builder dp = DataPlane.builder()
+          .listen(listen)
+          .upstream(ConfigValidator.socketAddress(c.upstream().address(), false))
+          .connectTimeout(c.upstream().connectTimeout())
+          .shutdownGrace(c.listen().shutdownGracePeriod())
+          .meterRegistry(meters)
+          .peerCertificates(FrontendTls::peerOf);
+      if (frontend.enabled()) {
+        dp.serverTls(frontend.serverContext());
+      }
+      if (internode.enabled()) {
+        dp.upstreamTls(internode.clientContext(), internode.authorityOverride().orElse(null));
+      }
+      return dp;
+    }
+
+    private static Optional<OperationsServer> operations(GatehouseConfig c, DataPlane dataPlane,
+        PrometheusMeterRegistry meters) {
+      if (c.listen().httpAddress() == null) {
+        return Optional.empty();
+      }
+      return Optional.of(new OperationsServer(ConfigValidator.socketAddress(c.listen().httpAddress(), true),
+          () -> dataPlane.upstreamServing(Duration.ofSeconds(2)), meters));
     }
   }
 }

@@ -14,6 +14,8 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Health and metrics over plain HTTP for orchestrators and Prometheus: {@code /livez} (the process answers),
@@ -22,6 +24,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * <p>It serves no caller data, so it needs no authentication; bind it to an address only operators reach.
  */
 final class OperationsServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OperationsServer.class);
+
   private final Server server;
   private final ServerConnector connector;
 
@@ -59,14 +63,11 @@ final class OperationsServer implements AutoCloseable {
     return true;
   }
 
-  OperationsServer start() {
-    try {
-      server.start();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot start the health/metrics server on "
-          + connector.getHost() + ":" + connector.getPort() + ": " + e.getMessage(), e);
-    }
-    return this;
+  /** Binds the address and starts serving; a failure (e.g. the port is taken) is left to the caller to report. */
+  void start() throws Exception {
+    server.start();
+    String host = connector.getHost().indexOf(':') >= 0 ? "[" + connector.getHost() + "]" : connector.getHost();
+    log.info("health and metrics on http://{}:{}/ (livez, readyz, metrics)", host, port());
   }
 
   int port() {
@@ -74,12 +75,7 @@ final class OperationsServer implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    try {
-      server.stop();
-    } catch (Exception e) {
-      throw new IllegalStateException("health/metrics server did not stop cleanly", e);
-    }
+  public void close() throws Exception {
+    server.stop();
   }
-
 }

@@ -89,8 +89,8 @@ public final class CodecHttpServer implements AutoCloseable {
     try {
       server.start();
     } catch (Exception e) {
-      throw new IllegalStateException("cannot start the codec server on " + connector.getHost() + ":"
-          + connector.getPort() + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot listen on " + connector.getHost() + ":" + connector.getPort() + ": "
+          + e.getMessage(), e);
     }
     if (scheduler != null) {
       long millis = refreshInterval.toMillis();

@@ -150,7 +150,9 @@ public final class DataPlane implements AutoCloseable {
       upstream.shutdownNow();
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
       boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-      throw new UncheckedIOException("cannot listen on " + server.getListenSockets(), e);
+      // An unstarted server cannot report its listen sockets (it throws "Not started"); the transport's message
+      // names the address.
+      throw new UncheckedIOException("cannot listen: " + e.getMessage(), e);
     }
     log.info("data plane listening on {}", server.getListenSockets());
     return this;

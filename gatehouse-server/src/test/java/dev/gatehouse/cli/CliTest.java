@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.tls.CertificateAuthority;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -61,6 +63,27 @@ class CliTest {
     List<String> lines = err.toString().lines().toList();
     assertThat(lines).singleElement().asString()
         .contains("base.yaml", "global.tls.frontend.server.certfile", "did you mean certFile");
+  }
+
+  @Test
+  void aPortInUseIsOneLineAndExitCodeOne() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Files.writeString(dir.resolve("base.yaml"),
+          "listen:\n  grpcAddress: 127.0.0.1:0\n  httpAddress: 127.0.0.1:" + taken.getLocalPort() + "\n");
+      PrintStream originalErr = System.err;
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      System.setErr(new PrintStream(err, true));
+      int code;
+      try {
+        code = Main.run("start", "--config-dir", dir.toString());
+      } finally {
+        System.setErr(originalErr);
+      }
+      assertThat(code).isEqualTo(1);
+      assertThat(err.toString().lines().toList()).singleElement().asString()
+          .startsWith("gatehouse: cannot start the health and metrics endpoint: ")
+          .contains("127.0.0.1:" + taken.getLocalPort());
+    }
   }
 
   private static X509Certificate read(Path pem) throws Exception {
