@@ -13,6 +13,8 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.ConfigOrigin;
+import dev.gatehouse.config.JwtKeyProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -32,8 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,15 +64,17 @@ final class JwksKeySource implements AutoCloseable {
   private final Clock clock;
   private final HttpClient http;
   private final Runnable onChange;
-  private final ScheduledExecutorService refresher;
+  private final ScheduledFuture<?> periodic;
   private final Map<URI, List<VerificationKey>> lastGood = new HashMap<>();
   private final Object onDemandLock = new Object();
   private volatile Map<String, List<VerificationKey>> byKid = Map.of();
   private long lastOnDemandMillis = Long.MIN_VALUE / 2;
 
-  JwksKeySource(List<String> uris, Duration refreshInterval, Clock clock, Runnable onChange) {
-    this.sources = parse(uris);
-    this.clock = clock;
+  /** Loads the keys once, then refreshes them every {@code refreshInterval} on {@code context}'s scheduler. */
+  JwksKeySource(PluginContext context, Runnable onChange) {
+    JwtKeyProvider config = context.authorization().jwtKeyProvider();
+    this.sources = parse(config.keySourceURIs(), context.origin());
+    this.clock = context.clock();
     this.onChange = onChange;
     this.http = sources.stream().anyMatch(u -> !u.getScheme().equals("file"))
         ? HttpClient.newBuilder().connectTimeout(FETCH_TIMEOUT).followRedirects(HttpClient.Redirect.NORMAL).build()
@@ -79,19 +82,14 @@ final class JwksKeySource implements AutoCloseable {
     refresh();
     if (sources.isEmpty()) {
       log.warn("global.authorization.jwtKeyProvider.keySourceURIs is empty: every bearer token will be rejected");
-      this.refresher = null;
+      this.periodic = null;
     } else {
-      this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "gatehouse-jwks-refresh");
-        t.setDaemon(true);
-        return t;
-      });
-      long ms = Math.max(1000, refreshInterval.toMillis());
-      refresher.scheduleWithFixedDelay(this::refreshQuietly, ms, ms, TimeUnit.MILLISECONDS);
+      long ms = Math.max(1000, config.refreshInterval().toMillis());
+      this.periodic = context.scheduler().scheduleWithFixedDelay(this::refreshQuietly, ms, ms, TimeUnit.MILLISECONDS);
     }
   }
 
-  private static List<URI> parse(List<String> uris) {
+  private static List<URI> parse(List<String> uris, ConfigOrigin origin) {
     List<URI> out = new ArrayList<>();
     for (int i = 0; i < uris.size(); i++) {
       String key = "global.authorization.jwtKeyProvider.keySourceURIs[" + i + "]";
@@ -99,20 +97,21 @@ final class JwksKeySource implements AutoCloseable {
       try {
         u = new URI(uris.get(i).strip());
       } catch (Exception e) {
-        throw new ConfigException(null, key, "not a URI");
+        throw new ConfigException(origin.fileOf(key), key, "not a URI");
       }
       String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
       if (!scheme.equals("https") && !scheme.equals("http") && !scheme.equals("file")) {
-        throw new ConfigException(null, key, "use an https:, http: or file: URI");
+        throw new ConfigException(origin.fileOf(key), key, "use an https:, http: or file: URI");
       }
       if (scheme.equals("file")) {
         try {
           Path.of(u);
         } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
-          throw new ConfigException(null, key, "use an absolute file URI, e.g. file:///etc/gatehouse/jwks.json");
+          throw new ConfigException(origin.fileOf(key), key,
+              "use an absolute file URI, e.g. file:///etc/gatehouse/jwks.json");
         }
       } else if (u.getHost() == null) {
-        throw new ConfigException(null, key, "has no host");
+        throw new ConfigException(origin.fileOf(key), key, "has no host");
       }
       if (scheme.equals("http")) {
         log.warn("{} is plain http: a network attacker could substitute signing keys", redact(u));
@@ -282,8 +281,8 @@ final class JwksKeySource implements AutoCloseable {
 
   @Override
   public void close() {
-    if (refresher != null) {
-      refresher.shutdownNow();
+    if (periodic != null) {
+      periodic.cancel(false);
     }
   }
 }

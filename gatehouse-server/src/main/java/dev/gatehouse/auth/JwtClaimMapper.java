@@ -11,6 +11,7 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.ConfigOrigin;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -53,25 +54,31 @@ final class JwtClaimMapper implements ClaimMapper {
   private final TokenCache cache;
   private final JwksKeySource keys;
 
-  JwtClaimMapper(Authorization config, Clock clock) {
-    this.clock = clock;
+  /** Loads the keys once before returning, then refreshes them on {@code context}'s scheduler. */
+  JwtClaimMapper(PluginContext context) {
+    Authorization config = context.authorization();
+    ConfigOrigin origin = context.origin();
+    this.clock = context.clock();
     if (config.clockSkew().isNegative()) {
-      throw new ConfigException(null, "global.authorization.clockSkew", "must not be negative");
+      throw configError(origin, "global.authorization.clockSkew", "must not be negative");
     }
     if (config.maxTokenSize() <= 0) {
-      throw new ConfigException(null, "global.authorization.maxTokenSize", "must be positive");
+      throw configError(origin, "global.authorization.maxTokenSize", "must be positive");
     }
     if (config.tokenCacheSize() < 0) {
-      throw new ConfigException(null, "global.authorization.tokenCacheSize", "must not be negative");
+      throw configError(origin, "global.authorization.tokenCacheSize", "must not be negative");
     }
     this.skewMillis = config.clockSkew().toMillis();
     this.maxTokenSize = config.maxTokenSize();
     this.configuredAudience = config.audience();
     this.permissionsClaim = config.permissionsClaimName();
-    this.permissions = new Permissions(config);
+    this.permissions = new Permissions(config, origin);
     this.cache = new TokenCache(config.tokenCacheSize());
-    this.keys = new JwksKeySource(config.jwtKeyProvider().keySourceURIs(),
-        config.jwtKeyProvider().refreshInterval(), clock, cache::clear);
+    this.keys = new JwksKeySource(context, cache::clear);
+  }
+
+  private static ConfigException configError(ConfigOrigin origin, String key, String problem) {
+    return new ConfigException(origin.fileOf(key), key, problem);
   }
 
   @Override

@@ -17,6 +17,8 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,6 +32,7 @@ class JwtClaimMapperTest {
   private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
 
   private final MutableClock clock = new MutableClock(T0);
+  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private JwksServer jwks;
   private JwtClaimMapper mapper;
 
@@ -44,13 +47,18 @@ class JwtClaimMapperTest {
     if (mapper != null) {
       mapper.close();
     }
+    scheduler.shutdownNow();
     jwks.close();
+  }
+
+  private JwtClaimMapper create(Authorization config) {
+    return new JwtClaimMapper(PluginContext.builder(config).clock(clock).scheduler(scheduler).build());
   }
 
   private JwtClaimMapper mapper(Consumer<AuthConfig> c) {
     AuthConfig cfg = new AuthConfig().keys(jwks.uri());
     c.accept(cfg);
-    mapper = new JwtClaimMapper(cfg.build(), clock);
+    mapper = create(cfg.build());
     return mapper;
   }
 
@@ -90,7 +98,7 @@ class JwtClaimMapperTest {
   void loadsKeysFromAFile(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("jwks.json");
     Files.writeString(file, TestKeys.jwks(EC));
-    mapper = new JwtClaimMapper(new AuthConfig().keys(file.toUri().toString()).build(), clock);
+    mapper = create(new AuthConfig().keys(file.toUri().toString()).build());
     assertThat(mapper.getClaims(bearer(token(EC, b -> {}))).subject()).isEqualTo("alice@example.com");
     assertRejected(mapper, bearer(token(RSA, b -> {})), "unknown signing key");
   }
@@ -291,11 +299,11 @@ class JwtClaimMapperTest {
 
   @Test
   void invalidKeySourceIsAConfigError() {
-    assertThatThrownBy(() -> new JwtClaimMapper(new AuthConfig().keys("ftp://keys.example/jwks").build(), clock))
+    assertThatThrownBy(() -> create(new AuthConfig().keys("ftp://keys.example/jwks").build()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("keySourceURIs[0]");
-    assertThatThrownBy(() -> new JwtClaimMapper(new AuthConfig().keys(jwks.uri(), "file:jwks.json").build(), clock))
+    assertThatThrownBy(() -> create(new AuthConfig().keys(jwks.uri(), "file:jwks.json").build()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("keySourceURIs[1]").hasMessageContaining("absolute");
-    assertThatThrownBy(() -> new JwtClaimMapper(new AuthConfig().keys("https:///jwks.json").build(), clock))
+    assertThatThrownBy(() -> create(new AuthConfig().keys("https:///jwks.json").build()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("no host");
   }
 
