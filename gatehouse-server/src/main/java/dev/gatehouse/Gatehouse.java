@@ -229,6 +229,7 @@ public final class Gatehouse implements AutoCloseable {
           dp.upstreamTls(internode.clientContext(), internode.authorityOverride().orElse(null));
         }
         AccessController.Builder access = AccessController.builder(c.global().authorization()).meterRegistry(meters);
+        access.scheduler(scheduler).configOrigin(config.origin());
         if (claimMapper != null) {
           access.claimMapper(claimMapper);
         }
