@@ -311,11 +311,6 @@ public final class AccessController implements AutoCloseable {
     return config.authExtraHeaderName();
   }
 
-  /** The claim mapper in use, for transports that identify callers outside {@link #check}. */
-  public ClaimMapper claimMapper() {
-    return claimMapper;
-  }
-
   /** The authorizer in use. */
   public Authorizer authorizer() {
     return authorizer;

@@ -17,17 +17,18 @@ package dev.gatehouse.auth;
  *
  * <p>Implementations must be thread-safe. Choose one with {@code global.authorization.claimMapper}:
  * {@code default} (JWT bearer tokens), {@code mtls} (rules over the client certificate), {@code noop} (no identity),
- * the {@link ClaimMapperProvider#name()} of a plugin, or two of these joined by {@code +} to require both.
+ * the {@link ClaimMapperProvider#name()} of a plugin, or two of these joined by {@code +} to require both. In code,
+ * {@link ClaimMappers} combines mappers ({@code allOf}, {@code firstOf}) and makes the built-in ones.
  */
 public interface ClaimMapper extends AutoCloseable {
 
   /**
    * Identifies the caller from the credentials the call arrived with. Called once per call, on the request path,
-   * before any part of the request body is read; it must return quickly and must not block (see above).
+   * before authorization; it must return quickly and must not block (see above).
    *
    * <p>Return {@link Claims#anonymous()} (or {@code null}) when the call carries no credentials of the kind this
    * mapper reads, e.g. no {@code Authorization} header for a token mapper: the caller is then anonymous, and
-   * a mapper that tries several kinds moves on to the next. Throw {@link AuthenticationException} when credentials
+   * {@link ClaimMappers#firstOf} moves on to the next mapper. Throw {@link AuthenticationException} when credentials
    * of your kind are present but not acceptable (malformed, expired, badly signed, unknown): the call is refused as
    * {@code UNAUTHENTICATED}, and a credential you reject is never passed on to a weaker mapper. The exception's
    * message may reach logs and, with {@code exposeDenialReason}, the caller: never put the credential in it.

@@ -34,7 +34,7 @@ final class Plugins {
       mappers.forEach(ClaimMapper::close);
       throw e;
     }
-    return new BothClaimMapper(mappers, names);
+    return new AllOfClaimMapper(mappers, names);
   }
 
   private static ClaimMapper oneClaimMapper(String name, PluginContext context, ClassLoader loader) {

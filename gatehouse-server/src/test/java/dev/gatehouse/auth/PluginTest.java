@@ -67,7 +67,8 @@ class PluginTest {
   @Test
   void builtInNamesCannotBeTakenOverByPlugins() throws Exception {
     f = new Fixture(dir, c -> c.claimMapper = "default");
-    assertThat(f.controller.claimMapper()).isInstanceOf(JwtClaimMapper.class);
+    assertThat(f.check(Fixture.bearer(Fixture.token("alice", "orders:read")), WF + "DescribeNamespace", "orders")
+        .claims().authType()).isEqualTo("jwt");
     assertThat(f.controller.authorizer()).isSameAs(Authorizer.temporalDefault());
   }
 
