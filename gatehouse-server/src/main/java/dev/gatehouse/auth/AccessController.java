@@ -311,9 +311,13 @@ public final class AccessController implements AutoCloseable {
     return config.authExtraHeaderName();
   }
 
-  /** The authorizer in use. */
-  public Authorizer authorizer() {
-    return authorizer;
+  /**
+   * True when the authorizer is the built-in {@code noop}, which allows every call: faces warn about it, as
+   * Temporal's {@code IsNoopAuthorizer} does. Asked of the type, so a plugin that merely calls itself "noop" is not
+   * taken for it.
+   */
+  public boolean allowsEverything() {
+    return authorizer instanceof NoopAuthorizer;
   }
 
   /** The API catalog decisions are made against. */

@@ -69,7 +69,30 @@ class PluginTest {
     f = new Fixture(dir, c -> c.claimMapper = "default");
     assertThat(f.check(Fixture.bearer(Fixture.token("alice", "orders:read")), WF + "DescribeNamespace", "orders")
         .claims().authType()).isEqualTo("jwt");
-    assertThat(f.controller.authorizer()).isSameAs(Authorizer.temporalDefault());
+    assertThat(f.controller.allowsEverything()).isFalse();
+    assertThat(f.check(Fixture.bearer(Fixture.token("alice", "orders:read")), WF + "DescribeNamespace", "billing")
+        .outcome()).isEqualTo(AccessCheck.Outcome.PERMISSION_DENIED);
+  }
+
+  @Test
+  void onlyTheBuiltInNoopAuthorizerAllowsEverything() throws Exception {
+    f = new Fixture(dir, c -> c.authorizer = "noop");
+    assertThat(f.controller.allowsEverything()).isTrue();
+    f.close();
+    // Answered by type: an authorizer that only calls itself noop is not taken for one.
+    Authorizer impostor = new Authorizer() {
+      @Override
+      public Decision authorize(Claims claims, CallTarget target) {
+        return Decision.deny();
+      }
+
+      @Override
+      public String toString() {
+        return "noop";
+      }
+    };
+    f = new Fixture(dir, c -> {}, b -> b.authorizer(impostor));
+    assertThat(f.controller.allowsEverything()).isFalse();
   }
 
   @Test
