@@ -3,6 +3,7 @@ package dev.gatehouse.auth;
 import dev.gatehouse.api.ApiCatalog;
 import dev.gatehouse.api.ApiMethod;
 import dev.gatehouse.config.Authorization;
+import dev.gatehouse.config.ConfigOrigin;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -16,6 +17,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +55,7 @@ public final class AccessController implements AutoCloseable {
   private final Authorizer authorizer;
   private final boolean ownsClaimMapper;
   private final boolean ownsAuthorizer;
+  private final ScheduledExecutorService ownedScheduler;
   private final CrossNamespaceCalls crossNamespace;
   private final ApiMethod listNamespaces;
   private final ApiMethod describeNamespace;
@@ -65,18 +69,28 @@ public final class AccessController implements AutoCloseable {
     this.listNamespaces = Objects.requireNonNull(catalog.find(ApiCatalog.WORKFLOW + "/ListNamespaces"));
     this.describeNamespace = Objects.requireNonNull(catalog.find(ApiCatalog.WORKFLOW + "/DescribeNamespace"));
     ClassLoader loader = b.classLoader != null ? b.classLoader : AccessController.class.getClassLoader();
+    MeterRegistry registry = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
+    this.ownedScheduler = b.scheduler == null ? privateScheduler() : null;
+    PluginContext context = PluginContext.builder(config).origin(b.origin).meterRegistry(registry)
+        .scheduler(b.scheduler != null ? b.scheduler : ownedScheduler).clock(b.clock).build();
     this.ownsClaimMapper = b.claimMapper == null;
-    this.claimMapper = b.claimMapper != null ? b.claimMapper : Plugins.claimMapper(config, b.clock, loader);
+    this.ownsAuthorizer = b.authorizer == null;
     try {
-      this.ownsAuthorizer = b.authorizer == null;
-      this.authorizer = b.authorizer != null ? b.authorizer : Plugins.authorizer(config, loader);
+      this.claimMapper = b.claimMapper != null ? b.claimMapper : Plugins.claimMapper(context, loader);
+      try {
+        this.authorizer = b.authorizer != null ? b.authorizer : Plugins.authorizer(context, loader);
+      } catch (RuntimeException e) {
+        if (ownsClaimMapper) {
+          claimMapper.close();
+        }
+        throw e;
+      }
     } catch (RuntimeException e) {
-      if (ownsClaimMapper) {
-        claimMapper.close();
+      if (ownedScheduler != null) {
+        ownedScheduler.shutdownNow();
       }
       throw e;
     }
-    MeterRegistry registry = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
     for (AccessCheck.Outcome o : AccessCheck.Outcome.values()) {
       decisions.put(o, Counter.builder("gatehouse.auth.decisions")
           .description("Authorization decisions by result")
@@ -92,6 +106,17 @@ public final class AccessController implements AutoCloseable {
           + "set claimMapper to mtls or default+mtls", config.claimMapper());
     }
     log.info("authorization: claimMapper={}, authorizer={}", claimMapper, authorizer);
+  }
+
+  // Only for controllers built without Gatehouse's scheduler (tests, tools); its thread starts with the first task.
+  private static ScheduledExecutorService privateScheduler() {
+    ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "gatehouse-auth-background");
+      t.setDaemon(true);
+      return t;
+    });
+    s.setRemoveOnCancelPolicy(true);
+    return s;
   }
 
   /** A builder over {@code global.authorization}. */
@@ -334,14 +359,13 @@ public final class AccessController implements AutoCloseable {
     return config.authExtraHeaderName();
   }
 
-  /** The claim mapper in use, for transports that identify callers outside {@link #check}. */
-  public ClaimMapper claimMapper() {
-    return claimMapper;
-  }
-
-  /** The authorizer in use. */
-  public Authorizer authorizer() {
-    return authorizer;
+  /**
+   * True when the authorizer is the built-in {@code noop}, which allows every call: faces warn about it, as
+   * Temporal's {@code IsNoopAuthorizer} does. Asked of the type, so a plugin that merely calls itself "noop" is not
+   * taken for it.
+   */
+  public boolean allowsEverything() {
+    return authorizer instanceof NoopAuthorizer;
   }
 
   /** The API catalog decisions are made against; faces classify their calls with it. */
@@ -349,7 +373,10 @@ public final class AccessController implements AutoCloseable {
     return catalog;
   }
 
-  /** Closes the claim mapper and authorizer this controller created from the configuration (not overrides). */
+  /**
+   * Closes the claim mapper and authorizer this controller created from the configuration (not overrides), and
+   * the scheduler it made when none was given.
+   */
   @Override
   public void close() {
     if (ownsClaimMapper) {
@@ -357,6 +384,9 @@ public final class AccessController implements AutoCloseable {
     }
     if (ownsAuthorizer) {
       authorizer.close();
+    }
+    if (ownedScheduler != null) {
+      ownedScheduler.shutdownNow();
     }
   }
 
@@ -367,6 +397,8 @@ public final class AccessController implements AutoCloseable {
     private Authorizer authorizer;
     private MeterRegistry meterRegistry;
     private ClassLoader classLoader;
+    private ScheduledExecutorService scheduler;
+    private ConfigOrigin origin = key -> null;
     private Clock clock = Clock.systemUTC();
     private ApiCatalog catalog = ApiCatalog.temporal();
 
@@ -401,6 +433,21 @@ public final class AccessController implements AutoCloseable {
     /** Where to look for plugins; default: Gatehouse's own class loader. */
     public Builder classLoader(ClassLoader classLoader) {
       this.classLoader = classLoader;
+      return this;
+    }
+
+    /**
+     * The executor plugins run background work on ({@link PluginContext#scheduler()}); the caller keeps ownership.
+     * Default: one the controller makes and shuts down on {@link AccessController#close()}.
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Where the configuration's keys came from, so plugins' configuration errors name the file; default: unknown. */
+    public Builder configOrigin(ConfigOrigin origin) {
+      this.origin = Objects.requireNonNull(origin, "origin");
       return this;
     }
 

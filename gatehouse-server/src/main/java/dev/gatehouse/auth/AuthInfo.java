@@ -2,6 +2,8 @@ package dev.gatehouse.auth;
 
 import dev.gatehouse.tls.PeerCertificate;
 import java.net.SocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.List;
 
 /**
  * The credentials a call arrived with, independent of the transport (gRPC data plane, codec HTTP server).
@@ -10,7 +12,8 @@ import java.net.SocketAddress;
  * @param authToken the value of the header named by {@code authHeaderName} (e.g. {@code Bearer eyJ...}), or
  *     {@code null}
  * @param extraData the value of the header named by {@code authExtraHeaderName}, or {@code null}
- * @param tlsPeer the verified client certificate of the connection, or {@code null} without mutual TLS
+ * @param tlsPeer the verified client certificate of the connection, with its chain, or {@code null} without mutual
+ *     TLS
  * @param audience the JWT audience the transport expects for this call, or {@code null} to use the configured one
  * @param remoteAddress the peer's address, or {@code null}
  */
@@ -26,6 +29,20 @@ public record AuthInfo(
   /** True when the call carries a bearer token or a verified client certificate. */
   public boolean hasCredentials() {
     return (authToken != null && !authToken.isBlank()) || tlsPeer != null;
+  }
+
+  /**
+   * The client's certificate chain, leaf first, as the client presented it and the TLS layer verified it against
+   * the listener's client CAs; empty without a client certificate. The root CA is usually absent (clients rarely
+   * send it).
+   *
+   * <p>For a mapper that trusts certificates per namespace (each namespace with its own CA), validate this chain
+   * against that namespace's CA with {@link java.security.cert.CertPathValidator} (PKIX, the CA as trust anchor):
+   * the intermediates a client needs are here, and the handshake alone says nothing about which CA a namespace
+   * trusts.
+   */
+  public List<X509Certificate> peerCertificateChain() {
+    return tlsPeer == null ? List.of() : tlsPeer.chain();
   }
 
   @Override

@@ -9,8 +9,12 @@ package dev.gatehouse.auth;
  * {@code SignalWorkflowExecution}, {@code RequestCancelWorkflowExecution} or {@code StartWorkflowExecution} in that
  * namespace), and once per namespace when filtering a {@code ListNamespaces} response (as {@code DescribeNamespace}).
  *
- * <p>Implementations must be thread-safe and fast: they run on the request path, potentially for every call. An
- * exception thrown from here denies the call; so does an unknown method (those never reach an authorizer).
+ * <p><b>{@link #authorize} runs on a request thread, usually a Netty event loop that serves many other calls, and
+ * must not block</b>: no network or disk I/O, no waiting on a lock held by someone doing I/O, no
+ * {@code Future.get()}. Keep the policy in memory and refresh it asynchronously on {@link PluginContext#scheduler()};
+ * answer every call from what memory holds now, and deny when it holds nothing to go by. Implementations must be
+ * thread-safe and fast (Gatehouse's own target is 10 µs at p99). An exception thrown from here denies the call; so
+ * does an unknown method (those never reach an authorizer).
  *
  * <p>Choose an implementation with {@code global.authorization.authorizer}: {@code default} ({@link
  * #temporalDefault()}), {@code noop} (allow everything), or the {@link AuthorizerProvider#name()} of a plugin.
@@ -18,7 +22,10 @@ package dev.gatehouse.auth;
 public interface Authorizer extends AutoCloseable {
 
   /**
-   * Decides.
+   * Decides whether the caller with {@code claims} may make the call described by {@code target}. Called at least
+   * once per call on the request path, and again for each namespace the call reaches into and each namespace of a
+   * {@code ListNamespaces} response (see above), so it must be cheap and must not block. A denial for an anonymous
+   * caller becomes {@code UNAUTHENTICATED}, for an identified one {@code PERMISSION_DENIED}.
    *
    * @param claims the caller's claims; never {@code null} — a caller without credentials has {@link
    *     Claims#anonymous()}

@@ -1,11 +1,13 @@
 package dev.gatehouse.auth;
 
-import dev.gatehouse.config.Authorization;
-
 /**
  * Makes a {@link ClaimMapper} plugin available by name. Register an implementation in
  * {@code META-INF/services/dev.gatehouse.auth.ClaimMapperProvider} and set
  * {@code global.authorization.claimMapper} to its {@link #name()} (or its fully qualified class name).
+ *
+ * <p>Gatehouse instantiates the provider through {@link java.util.ServiceLoader} (so it needs a public no-argument
+ * constructor) and calls {@link #create} once while Gatehouse starts: blocking there (loading keys
+ * for the first time, say) delays start-up but no call.
  */
 public interface ClaimMapperProvider {
 
@@ -13,9 +15,12 @@ public interface ClaimMapperProvider {
   String name();
 
   /**
-   * Creates the mapper. Throw {@link dev.gatehouse.config.ConfigException} for invalid configuration.
+   * Creates the mapper. Throw {@link dev.gatehouse.config.ConfigException} for invalid configuration, preferably
+   * through {@link PluginContext#configError} so the message names the file.
    *
-   * @param config the whole {@code global.authorization} section
+   * @param context the {@code global.authorization} section, where it came from, and the metrics registry,
+   *     scheduler and clock the mapper should use
+   * @return the mapper; Gatehouse closes it when it stops. Never {@code null}
    */
-  ClaimMapper create(Authorization config);
+  ClaimMapper create(PluginContext context);
 }

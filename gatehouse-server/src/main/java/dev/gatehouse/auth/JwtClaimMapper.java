@@ -11,17 +11,20 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.ConfigOrigin;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.text.ParseException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -36,6 +39,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A verified token's claims are remembered under the token's SHA-256 until the token expires (bounded by
  * {@code tokenCacheSize}, dropped whenever the key set changes), so a client reusing its token pays for the
  * signature once.
+ *
+ * <p>Never waits for I/O: a token naming a key id the JWKS does not hold is refused at once as "unknown signing
+ * key" and asks {@link JwksKeySource} for a refresh in the background, so a rotated key works by the client's retry.
  */
 final class JwtClaimMapper implements ClaimMapper {
   private static final Set<JWSAlgorithm> ACCEPTED = Set.of(
@@ -53,25 +59,36 @@ final class JwtClaimMapper implements ClaimMapper {
   private final TokenCache cache;
   private final JwksKeySource keys;
 
-  JwtClaimMapper(Authorization config, Clock clock) {
-    this.clock = clock;
+  /** Loads the keys once before returning, then refreshes them on {@code context}'s scheduler. */
+  JwtClaimMapper(PluginContext context) {
+    this(context, JwksKeySource.FETCH_TIMEOUT);
+  }
+
+  /** @param fetchTimeout how long a JWKS fetch may take; tests of a key server that never answers set it */
+  JwtClaimMapper(PluginContext context, Duration fetchTimeout) {
+    Authorization config = context.authorization();
+    ConfigOrigin origin = context.origin();
+    this.clock = context.clock();
     if (config.clockSkew().isNegative()) {
-      throw new ConfigException(null, "global.authorization.clockSkew", "must not be negative");
+      throw configError(origin, "global.authorization.clockSkew", "must not be negative");
     }
     if (config.maxTokenSize() <= 0) {
-      throw new ConfigException(null, "global.authorization.maxTokenSize", "must be positive");
+      throw configError(origin, "global.authorization.maxTokenSize", "must be positive");
     }
     if (config.tokenCacheSize() < 0) {
-      throw new ConfigException(null, "global.authorization.tokenCacheSize", "must not be negative");
+      throw configError(origin, "global.authorization.tokenCacheSize", "must not be negative");
     }
     this.skewMillis = config.clockSkew().toMillis();
     this.maxTokenSize = config.maxTokenSize();
     this.configuredAudience = config.audience();
     this.permissionsClaim = config.permissionsClaimName();
-    this.permissions = new Permissions(config);
+    this.permissions = new Permissions(config, origin);
     this.cache = new TokenCache(config.tokenCacheSize());
-    this.keys = new JwksKeySource(config.jwtKeyProvider().keySourceURIs(),
-        config.jwtKeyProvider().refreshInterval(), clock, cache::clear);
+    this.keys = new JwksKeySource(context, fetchTimeout, cache::clear);
+  }
+
+  private static ConfigException configError(ConfigOrigin origin, String key, String problem) {
+    return new ConfigException(origin.fileOf(key), key, problem);
   }
 
   @Override
@@ -154,11 +171,9 @@ final class JwtClaimMapper implements ClaimMapper {
     }
     List<JwksKeySource.VerificationKey> candidates = keys.keys(kid);
     if (candidates.isEmpty()) {
-      keys.reloadForUnknownKid();
-      candidates = keys.keys(kid);
-      if (candidates.isEmpty()) {
-        throw new AuthenticationException("unknown signing key");
-      }
+      // Answered now, not after a fetch: this may be an event loop. The retry finds the key if it was rotated in.
+      keys.refreshForUnknownKid();
+      throw new AuthenticationException("unknown signing key");
     }
     boolean verified = false;
     for (JwksKeySource.VerificationKey k : candidates) {
@@ -218,6 +233,11 @@ final class JwtClaimMapper implements ClaimMapper {
       }
     }
     return new Claims(jwtClaims.getSubject(), grants.system, grants.namespaces, "jwt", jwtClaims.getClaims());
+  }
+
+  /** The refresh of the signing keys in flight, or a completed future; tests wait on it instead of sleeping. */
+  CompletableFuture<Void> keyRefresh() {
+    return keys.refreshInFlight();
   }
 
   @Override

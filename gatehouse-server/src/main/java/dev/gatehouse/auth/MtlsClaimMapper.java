@@ -2,6 +2,7 @@ package dev.gatehouse.auth;
 
 import dev.gatehouse.config.CertificateRule;
 import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.ConfigOrigin;
 import dev.gatehouse.tls.PeerCertificate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,9 +22,14 @@ final class MtlsClaimMapper implements ClaimMapper {
   private final List<Rule> rules;
 
   MtlsClaimMapper(List<CertificateRule> config) {
+    this(config, key -> null);
+  }
+
+  /** @param origin names the file of a bad rule in the error */
+  MtlsClaimMapper(List<CertificateRule> config, ConfigOrigin origin) {
     List<Rule> compiled = new ArrayList<>();
     for (int i = 0; i < config.size(); i++) {
-      compiled.add(Rule.compile(config.get(i), "global.authorization.certificateRules[" + i + "]"));
+      compiled.add(Rule.compile(config.get(i), "global.authorization.certificateRules[" + i + "]", origin));
     }
     this.rules = List.copyOf(compiled);
     if (rules.isEmpty()) {
@@ -57,20 +63,24 @@ final class MtlsClaimMapper implements ClaimMapper {
     return "mtls";
   }
 
+  private static ConfigException configError(ConfigOrigin origin, String key, String problem) {
+    return new ConfigException(origin.fileOf(key), key, problem);
+  }
+
   /** A value with at most one {@code *}, first or last. */
   record FieldFilter(String literal, Kind kind) {
     enum Kind { EXACT, PREFIX, SUFFIX, ANY }
 
-    static FieldFilter compile(String value, String key) {
+    static FieldFilter compile(String value, String key, ConfigOrigin origin) {
       if (value.isEmpty()) {
-        throw new ConfigException(null, key, "is empty; remove the key to not filter on it");
+        throw configError(origin, key, "is empty; remove the key to not filter on it");
       }
       int star = value.indexOf('*');
       if (star < 0) {
         return new FieldFilter(value, Kind.EXACT);
       }
       if (value.indexOf('*', star + 1) >= 0) {
-        throw new ConfigException(null, key, "holds more than one '*'; one is allowed, at the start or the end");
+        throw configError(origin, key, "holds more than one '*'; one is allowed, at the start or the end");
       }
       if (value.length() == 1) {
         return new FieldFilter("", Kind.ANY);
@@ -81,7 +91,7 @@ final class MtlsClaimMapper implements ClaimMapper {
       if (star == value.length() - 1) {
         return new FieldFilter(value.substring(0, star), Kind.PREFIX);
       }
-      throw new ConfigException(null, key, "has '*' in the middle; it is allowed only at the start or the end");
+      throw configError(origin, key, "has '*' in the middle; it is allowed only at the start or the end");
     }
 
     boolean matches(String s) {
@@ -108,28 +118,30 @@ final class MtlsClaimMapper implements ClaimMapper {
 
   record Rule(
       FieldFilter cn, FieldFilter o, FieldFilter ou, FieldFilter san, Role system, Map<String, Role> namespaces) {
-    static Rule compile(CertificateRule r, String key) {
-      FieldFilter cn = r.commonName() == null ? null : FieldFilter.compile(r.commonName(), key + ".commonName");
-      FieldFilter o = r.organization() == null ? null : FieldFilter.compile(r.organization(), key + ".organization");
+    static Rule compile(CertificateRule r, String key, ConfigOrigin origin) {
+      FieldFilter cn = r.commonName() == null ? null
+          : FieldFilter.compile(r.commonName(), key + ".commonName", origin);
+      FieldFilter o = r.organization() == null ? null
+          : FieldFilter.compile(r.organization(), key + ".organization", origin);
       FieldFilter ou = r.organizationalUnit() == null ? null
-          : FieldFilter.compile(r.organizationalUnit(), key + ".organizationalUnit");
+          : FieldFilter.compile(r.organizationalUnit(), key + ".organizationalUnit", origin);
       FieldFilter san = r.subjectAlternativeName() == null ? null
-          : FieldFilter.compile(r.subjectAlternativeName(), key + ".subjectAlternativeName");
+          : FieldFilter.compile(r.subjectAlternativeName(), key + ".subjectAlternativeName", origin);
       if (cn == null && o == null && ou == null && san == null) {
-        throw new ConfigException(null, key, "matches every certificate; give at least one of commonName, "
+        throw configError(origin, key, "matches every certificate; give at least one of commonName, "
             + "organization, organizationalUnit, subjectAlternativeName");
       }
       Role system = Role.UNDEFINED;
       if (r.system() != null) {
-        system = parseRole(r.system(), key + ".system");
+        system = parseRole(r.system(), key + ".system", origin);
       }
       Map<String, Role> namespaces = new LinkedHashMap<>();
       for (Map.Entry<String, String> e : r.namespaces().entrySet()) {
         String nsKey = key + ".namespaces." + e.getKey();
         if (e.getKey() == null || e.getKey().isEmpty()) {
-          throw new ConfigException(null, key + ".namespaces", "has an empty namespace name");
+          throw configError(origin, key + ".namespaces", "has an empty namespace name");
         }
-        Role role = parseRole(e.getValue(), nsKey);
+        Role role = parseRole(e.getValue(), nsKey, origin);
         if (e.getKey().equals(Permissions.SYSTEM_NAMESPACE)) {
           system = system.union(role);
         } else {
@@ -137,15 +149,15 @@ final class MtlsClaimMapper implements ClaimMapper {
         }
       }
       if (system.bits() == 0 && namespaces.isEmpty()) {
-        throw new ConfigException(null, key, "grants no role; give namespaces or system");
+        throw configError(origin, key, "grants no role; give namespaces or system");
       }
       return new Rule(cn, o, ou, san, system, Map.copyOf(namespaces));
     }
 
-    private static Role parseRole(String word, String key) {
+    private static Role parseRole(String word, String key, ConfigOrigin origin) {
       Role role = Role.parse(word == null ? null : word.strip());
       if (role.bits() == 0) {
-        throw new ConfigException(null, key, "unknown role '" + word + "'; use read, write, worker or admin");
+        throw configError(origin, key, "unknown role '" + word + "'; use read, write, worker or admin");
       }
       return role;
     }

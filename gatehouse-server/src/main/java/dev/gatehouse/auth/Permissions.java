@@ -1,6 +1,8 @@
 package dev.gatehouse.auth;
 
+import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.ConfigOrigin;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -17,22 +19,24 @@ final class Permissions {
 
   private final Pattern regex;
 
-  /** @param config supplies {@code permissionsRegex}, already validated by the config loader */
-  Permissions(dev.gatehouse.config.Authorization config) {
-    this.regex = compile(config);
+  /**
+   * @param config supplies {@code permissionsRegex}, already validated by the config loader
+   * @param origin names the file in the error when a config built in code holds a bad regex
+   */
+  Permissions(Authorization config, ConfigOrigin origin) {
+    this.regex = compile(config, origin);
   }
 
-  private static Pattern compile(dev.gatehouse.config.Authorization config) {
+  private static Pattern compile(Authorization config, ConfigOrigin origin) {
+    String key = "global.authorization.permissionsRegex";
     Pattern p;
     try {
       p = config.permissionsPattern();
     } catch (PatternSyntaxException e) {
-      throw new ConfigException(null, "global.authorization.permissionsRegex", "not a valid regex: "
-          + e.getDescription());
+      throw new ConfigException(origin.fileOf(key), key, "not a valid regex: " + e.getDescription());
     }
     if (p != null && (!p.namedGroups().containsKey("namespace") || !p.namedGroups().containsKey("role"))) {
-      throw new ConfigException(null, "global.authorization.permissionsRegex",
-          "needs named groups (?<namespace>...) and (?<role>...)");
+      throw new ConfigException(origin.fileOf(key), key, "needs named groups (?<namespace>...) and (?<role>...)");
     }
     return p;
   }

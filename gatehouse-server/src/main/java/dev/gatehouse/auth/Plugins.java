@@ -1,8 +1,5 @@
 package dev.gatehouse.auth;
 
-import dev.gatehouse.config.Authorization;
-import dev.gatehouse.config.ConfigException;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -15,11 +12,11 @@ final class Plugins {
 
   private Plugins() {}
 
-  static ClaimMapper claimMapper(Authorization config, Clock clock, ClassLoader loader) {
-    String value = config.claimMapper();
+  static ClaimMapper claimMapper(PluginContext context, ClassLoader loader) {
+    String value = context.authorization().claimMapper();
     String[] parts = value.split("\\+", -1);
     if (parts.length == 1) {
-      return oneClaimMapper(value.strip(), config, clock, loader);
+      return oneClaimMapper(value.strip(), context, loader);
     }
     List<String> names = new ArrayList<>();
     List<ClaimMapper> mappers = new ArrayList<>();
@@ -27,47 +24,47 @@ final class Plugins {
       for (String part : parts) {
         String name = part.strip();
         if (name.isEmpty() || name.equals("noop") || names.contains(name)) {
-          throw new ConfigException(null, CLAIM_MAPPER_KEY, "'" + value + "': join distinct claim mappers with '+', "
+          throw context.configError(CLAIM_MAPPER_KEY, "'" + value + "': join distinct claim mappers with '+', "
               + "e.g. default+mtls (noop cannot be joined)");
         }
         names.add(name);
-        mappers.add(oneClaimMapper(name, config, clock, loader));
+        mappers.add(oneClaimMapper(name, context, loader));
       }
     } catch (RuntimeException e) {
       mappers.forEach(ClaimMapper::close);
       throw e;
     }
-    return new BothClaimMapper(mappers, names);
+    return new AllOfClaimMapper(mappers, names);
   }
 
-  private static ClaimMapper oneClaimMapper(String name, Authorization config, Clock clock, ClassLoader loader) {
+  private static ClaimMapper oneClaimMapper(String name, PluginContext context, ClassLoader loader) {
     return switch (name) {
-      case "default" -> new JwtClaimMapper(config, clock);
-      case "mtls" -> new MtlsClaimMapper(config.certificateRules());
+      case "default" -> new JwtClaimMapper(context);
+      case "mtls" -> new MtlsClaimMapper(context.authorization().certificateRules(), context.origin());
       case "noop" -> NoopClaimMapper.INSTANCE;
       default -> {
         ClaimMapperProvider p = find(ClaimMapperProvider.class, ClaimMapperProvider::name, name, loader,
-            CLAIM_MAPPER_KEY, "claim mapper", "default, mtls, noop");
-        ClaimMapper m = p.create(config);
+            context, CLAIM_MAPPER_KEY, "claim mapper", "default, mtls, noop");
+        ClaimMapper m = p.create(context);
         if (m == null) {
-          throw new ConfigException(null, CLAIM_MAPPER_KEY, "plugin '" + name + "' created no claim mapper");
+          throw context.configError(CLAIM_MAPPER_KEY, "plugin '" + name + "' created no claim mapper");
         }
         yield m;
       }
     };
   }
 
-  static Authorizer authorizer(Authorization config, ClassLoader loader) {
-    String name = config.authorizer();
+  static Authorizer authorizer(PluginContext context, ClassLoader loader) {
+    String name = context.authorization().authorizer();
     return switch (name) {
       case "default" -> DefaultAuthorizer.INSTANCE;
       case "noop" -> NoopAuthorizer.INSTANCE;
       default -> {
         AuthorizerProvider p = find(AuthorizerProvider.class, AuthorizerProvider::name, name, loader,
-            AUTHORIZER_KEY, "authorizer", "default, noop");
-        Authorizer a = p.create(config);
+            context, AUTHORIZER_KEY, "authorizer", "default, noop");
+        Authorizer a = p.create(context);
         if (a == null) {
-          throw new ConfigException(null, AUTHORIZER_KEY, "plugin '" + name + "' created no authorizer");
+          throw context.configError(AUTHORIZER_KEY, "plugin '" + name + "' created no authorizer");
         }
         yield a;
       }
@@ -75,8 +72,8 @@ final class Plugins {
   }
 
   private static <P> P find(
-      Class<P> type, Function<P, String> nameOf, String wanted, ClassLoader loader, String key, String what,
-      String builtIns) {
+      Class<P> type, Function<P, String> nameOf, String wanted, ClassLoader loader, PluginContext context, String key,
+      String what, String builtIns) {
     List<P> matches = new ArrayList<>();
     List<String> available = new ArrayList<>();
     for (P p : ServiceLoader.load(type, loader)) {
@@ -87,11 +84,11 @@ final class Plugins {
       }
     }
     if (matches.isEmpty()) {
-      throw new ConfigException(null, key, "unknown " + what + " '" + wanted + "' (built-in: " + builtIns
+      throw context.configError(key, "unknown " + what + " '" + wanted + "' (built-in: " + builtIns
           + "; plugins found: " + (available.isEmpty() ? "none" : String.join(", ", available)) + ")");
     }
     if (matches.size() > 1) {
-      throw new ConfigException(null, key, "more than one " + what + " plugin is named '" + wanted + "'");
+      throw context.configError(key, "more than one " + what + " plugin is named '" + wanted + "'");
     }
     return matches.get(0);
   }

@@ -8,6 +8,9 @@
  * Transports run the whole pipeline through {@link dev.gatehouse.auth.AccessController}.
  *
  * <p>Plugins implement {@link dev.gatehouse.auth.ClaimMapperProvider} or {@link dev.gatehouse.auth.AuthorizerProvider}
- * and register through {@link java.util.ServiceLoader}.
+ * and register through {@link java.util.ServiceLoader}; Gatehouse creates them with a
+ * {@link dev.gatehouse.auth.PluginContext} (configuration, its origin, metrics, scheduler, clock).
+ * {@link dev.gatehouse.auth.ClaimMappers} combines mappers and makes the built-in ones. Mappers and authorizers run
+ * on event loops and must not block.
  */
 package dev.gatehouse.auth;

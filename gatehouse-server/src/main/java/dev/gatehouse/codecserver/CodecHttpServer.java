@@ -238,7 +238,7 @@ public final class CodecHttpServer implements AutoCloseable {
         }
         log.warn("the codec server serves plain HTTP on {} (loopback only)", config.address());
       }
-      if ("noop".equals(access.authorizer().toString())) {
+      if (access.allowsEverything()) {
         log.warn("the codec server runs with authorizer noop: any caller may decode any namespace's payloads");
       }
       MeterRegistry meters = registry != null ? registry : new SimpleMeterRegistry();

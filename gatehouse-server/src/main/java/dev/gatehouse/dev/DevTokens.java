@@ -11,11 +11,12 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
-import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.auth.AuthInfo;
 import dev.gatehouse.auth.AuthenticationException;
 import dev.gatehouse.auth.ClaimMapper;
+import dev.gatehouse.auth.ClaimMappers;
 import dev.gatehouse.auth.Claims;
+import dev.gatehouse.auth.PluginContext;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.JwtKeyProvider;
 import java.io.IOException;
@@ -32,6 +33,8 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Dev mode's bearer tokens. The Temporal CLI ({@code --codec-auth}) and the Web UI cannot present the dev client
@@ -98,16 +101,30 @@ public final class DevTokens {
 
   /**
    * Dev mode's claim mapper: a bearer token is checked against the dev key ({@code default} mapper), a call without
-   * one is identified by its client certificate with {@code mtls}'s rules. The caller closes it.
+   * one is identified by its client certificate with {@code mtls}'s certificate rules. A token that fails is refused,
+   * whatever certificate comes with it. The caller closes it.
    */
   public ClaimMapper claimMapper(Authorization mtls) {
-    AccessController jwt = AccessController.builder(new Authorization(
-        new JwtKeyProvider(List.of(jwks.toUri().toString()), null), null, null, "default", "default", null, null,
-        null)).build();
+    // Built before Gatehouse exists, so it cannot borrow Gatehouse's scheduler; the thread goes with the mapper.
+    ScheduledExecutorService keyRefresh = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "gatehouse-dev-tokens");
+      t.setDaemon(true);
+      return t;
+    });
     try {
-      return new TokenOrCertificate(jwt, AccessController.builder(mtls).build());
+      Authorization jwt = new Authorization(new JwtKeyProvider(List.of(jwks.toUri().toString()), null), null, null,
+          "default", "default", null, null, null);
+      ClaimMapper token = ClaimMappers.jwt(PluginContext.builder(jwt).scheduler(keyRefresh).build());
+      ClaimMapper certificate;
+      try {
+        certificate = ClaimMappers.certificateRules(PluginContext.builder(mtls).scheduler(keyRefresh).build());
+      } catch (RuntimeException e) {
+        token.close();
+        throw e;
+      }
+      return new DevClaimMapper(ClaimMappers.firstOf(token, certificate), keyRefresh);
     } catch (RuntimeException e) {
-      jwt.close();
+      keyRefresh.shutdownNow();
       throw e;
     }
   }
@@ -125,28 +142,25 @@ public final class DevTokens {
     }
   }
 
-  /** Either credential identifies; the token wins when both are sent. */
-  private static final class TokenOrCertificate implements ClaimMapper {
-    private final AccessController jwt;
-    private final AccessController mtls;
-
-    TokenOrCertificate(AccessController jwt, AccessController mtls) {
-      this.jwt = jwt;
-      this.mtls = mtls;
+  /** The token-else-certificate mapper, and the thread refreshing the dev key, which stops with it. */
+  private record DevClaimMapper(ClaimMapper mappers, ScheduledExecutorService keyRefresh) implements ClaimMapper {
+    @Override
+    public Claims getClaims(AuthInfo authInfo) throws AuthenticationException {
+      return mappers.getClaims(authInfo);
     }
 
     @Override
-    public Claims getClaims(AuthInfo authInfo) throws AuthenticationException {
-      if (authInfo.authToken() != null && !authInfo.authToken().isBlank()) {
-        return jwt.claimMapper().getClaims(authInfo);
-      }
-      return mtls.claimMapper().getClaims(authInfo);
+    public boolean authInfoRequired() {
+      return mappers.authInfoRequired();
     }
 
     @Override
     public void close() {
-      jwt.close();
-      mtls.close();
+      try {
+        mappers.close();
+      } finally {
+        keyRefresh.shutdownNow();
+      }
     }
 
     @Override

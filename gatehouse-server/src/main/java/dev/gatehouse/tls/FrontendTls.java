@@ -156,7 +156,8 @@ public final class FrontendTls implements AutoCloseable {
    * none (possible only when {@code requireClientAuth} is off). Cheap enough for once per connection, e.g.
    * from a gRPC {@code ServerTransportFilter} reading {@code Grpc.TRANSPORT_ATTR_SSL_SESSION}.
    *
-   * <p>The certificate was verified by this class during the handshake; this method only parses it.
+   * <p>The certificate was verified by this class during the handshake; this method only parses it, with the chain
+   * the client presented (leaf first).
    */
   public static PeerCertificate peerOf(SSLSession session) {
     if (session == null) {
@@ -168,10 +169,17 @@ public final class FrontendTls implements AutoCloseable {
     } catch (SSLPeerUnverifiedException e) {
       return null;
     }
-    if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+    if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
       return null;
     }
-    return PeerCertificate.of(leaf);
+    List<X509Certificate> presented = new ArrayList<>(chain.length);
+    for (Certificate c : chain) {
+      if (!(c instanceof X509Certificate x509)) {
+        break;
+      }
+      presented.add(x509);
+    }
+    return PeerCertificate.of(presented);
   }
 
   /** Reads the files again now and swaps in what changed; the timer calls this every refreshInterval. */

@@ -15,7 +15,7 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
 
 /**
- * The verified client certificate of a TLS connection, parsed once per connection.
+ * The verified client certificate of a TLS connection, with the chain it came with, parsed once per connection.
  *
  * @param subject the subject DN in RFC 2253 form
  * @param commonName the subject CN, or {@code null}
@@ -23,7 +23,10 @@ import org.bouncycastle.asn1.x500.style.IETFUtils;
  * @param organizationalUnits the subject OU values
  * @param subjectAltNames DNS, URI, email and IP SANs, as strings
  * @param sha256Fingerprint lower-case hex SHA-256 of the DER encoding
- * @param certificate the certificate itself
+ * @param certificate the certificate itself (the leaf)
+ * @param chain the certificates the client presented and the handshake verified, leaf first ({@code certificate}),
+ *     then the intermediates in the order the client sent them; the root CA is usually absent, since clients rarely
+ *     send it. {@code null} or empty means the leaf alone
  */
 public record PeerCertificate(
     String subject,
@@ -32,19 +35,50 @@ public record PeerCertificate(
     List<String> organizationalUnits,
     List<String> subjectAltNames,
     String sha256Fingerprint,
-    X509Certificate certificate) {
+    X509Certificate certificate,
+    List<X509Certificate> chain) {
   public PeerCertificate {
     organizations = List.copyOf(organizations);
     organizationalUnits = List.copyOf(organizationalUnits);
     subjectAltNames = List.copyOf(subjectAltNames);
+    if (chain == null || chain.isEmpty()) {
+      chain = certificate == null ? List.of() : List.of(certificate);
+    } else {
+      chain = List.copyOf(chain);
+      if (!chain.get(0).equals(certificate)) {
+        throw new IllegalArgumentException("the chain must start with the certificate");
+      }
+    }
+  }
+
+  /** A peer whose chain is the leaf alone. */
+  public PeerCertificate(
+      String subject, String commonName, List<String> organizations, List<String> organizationalUnits,
+      List<String> subjectAltNames, String sha256Fingerprint, X509Certificate certificate) {
+    this(subject, commonName, organizations, organizationalUnits, subjectAltNames, sha256Fingerprint, certificate,
+        null);
   }
 
   /**
-   * Parses a certificate. If the subject holds several CNs, {@link #commonName()} is the last one, as Go's
-   * {@code pkix.Name} (and so Temporal's claim mappers) reads it.
+   * Parses a certificate presented without intermediates. If the subject holds several CNs, {@link #commonName()}
+   * is the last one, as Go's {@code pkix.Name} (and so Temporal's claim mappers) reads it.
    */
   public static PeerCertificate of(X509Certificate certificate) {
-    X509Certificate cert = reparse(certificate);
+    return of(List.of(certificate));
+  }
+
+  /**
+   * Parses a presented chain, leaf first, as {@link javax.net.ssl.SSLSession#getPeerCertificates()} returns it.
+   * The identity fields describe the leaf, read as {@link #of(X509Certificate)} reads it.
+   *
+   * @throws IllegalArgumentException when the chain is empty or a certificate cannot be read
+   */
+  public static PeerCertificate of(List<X509Certificate> chain) {
+    if (chain.isEmpty()) {
+      throw new IllegalArgumentException("no peer certificate");
+    }
+    List<X509Certificate> parsed = chain.stream().map(PeerCertificate::reparse).toList();
+    X509Certificate cert = parsed.get(0);
     String commonName = null;
     List<String> organizations = new ArrayList<>();
     List<String> units = new ArrayList<>();
@@ -68,7 +102,8 @@ public record PeerCertificate(
         units,
         CertificateChecks.allSubjectAltNames(cert),
         Certificates.sha256(cert),
-        cert);
+        cert,
+        parsed);
   }
 
   /** DNS-name SANs only, for callers that must not confuse a DNS name with an e-mail or URI SAN. */

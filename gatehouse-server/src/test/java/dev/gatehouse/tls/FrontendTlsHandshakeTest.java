@@ -195,6 +195,26 @@ class FrontendTlsHandshakeTest {
     assertThat(FrontendTls.peerOf(grpc.lastSession.get()).commonName()).isEqualTo("chained");
   }
 
+  @ParameterizedTest
+  @EnumSource(value = SslProvider.class, names = {"OPENSSL", "JDK"})
+  void thePeerCertificateCarriesTheChainTheClientPresentedLeafFirst(SslProvider provider) throws Exception {
+    start(true, null, provider);
+    try (Client c = client(grpc.port(), clientContext(caFile, viaIntermediate))) {
+      assertThat(c.check()).isEqualTo(Status.Code.OK);
+    }
+    PeerCertificate chained = FrontendTls.peerOf(grpc.lastSession.get());
+    assertThat(chained.commonName()).isEqualTo("chained");
+    assertThat(chained.chain()).hasSize(2);
+    assertThat(chained.chain().get(0)).isEqualTo(chained.certificate());
+    assertThat(chained.chain().get(1).getSubjectX500Principal().getName()).isEqualTo("CN=Test Intermediate");
+
+    try (Client c = client(grpc.port(), clientContext(caFile, good))) {
+      assertThat(c.check()).isEqualTo(Status.Code.OK);
+    }
+    PeerCertificate direct = FrontendTls.peerOf(grpc.lastSession.get());
+    assertThat(direct.chain()).containsExactly(direct.certificate());
+  }
+
   @Test
   void withClientCasButNotRequiredAClientWithoutCertificatePassesAndABadCertificateIsStillRefused() throws Exception {
     start(false);

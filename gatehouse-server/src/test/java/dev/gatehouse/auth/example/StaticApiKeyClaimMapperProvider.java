@@ -5,17 +5,19 @@ import dev.gatehouse.auth.AuthenticationException;
 import dev.gatehouse.auth.ClaimMapper;
 import dev.gatehouse.auth.ClaimMapperProvider;
 import dev.gatehouse.auth.Claims;
+import dev.gatehouse.auth.PluginContext;
 import dev.gatehouse.auth.Role;
-import dev.gatehouse.config.Authorization;
-import java.security.MessageDigest;
+import io.micrometer.core.instrument.Counter;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Map;
 
 /**
  * Example plugin: a claim mapper for static API keys, registered in
  * {@code META-INF/services/dev.gatehouse.auth.ClaimMapperProvider} and selected with
- * {@code claimMapper: example-api-keys}. Keys are held only as SHA-256 hashes.
+ * {@code claimMapper: example-api-keys}. Keys are held only as SHA-256 hashes, and answered from memory: a claim
+ * mapper runs on an event loop and must not block. Refused keys are counted in the context's meter registry.
  */
 public final class StaticApiKeyClaimMapperProvider implements ClaimMapperProvider {
   /** The one key this example knows; a real plugin would load hashes from its own store. */
@@ -27,7 +29,8 @@ public final class StaticApiKeyClaimMapperProvider implements ClaimMapperProvide
   }
 
   @Override
-  public ClaimMapper create(Authorization config) {
+  public ClaimMapper create(PluginContext context) {
+    Counter refused = Counter.builder("example.api_keys.refused").register(context.meterRegistry());
     Map<String, Claims> byHash = Map.of(sha256(ORDERS_WRITER_KEY),
         new Claims("svc-orders", Role.UNDEFINED, Map.of("orders", Role.WRITER), "api-key", Map.of()));
     return new ClaimMapper() {
@@ -42,6 +45,7 @@ public final class StaticApiKeyClaimMapperProvider implements ClaimMapperProvide
         }
         Claims c = byHash.get(sha256(header.substring(7)));
         if (c == null) {
+          refused.increment();
           throw new AuthenticationException("unknown API key");
         }
         return c;

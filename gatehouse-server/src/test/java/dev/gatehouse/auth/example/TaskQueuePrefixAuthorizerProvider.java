@@ -5,7 +5,7 @@ import dev.gatehouse.auth.AuthorizerProvider;
 import dev.gatehouse.auth.CallTarget;
 import dev.gatehouse.auth.Claims;
 import dev.gatehouse.auth.Decision;
-import dev.gatehouse.config.Authorization;
+import dev.gatehouse.auth.PluginContext;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
 
 /**
@@ -20,7 +20,7 @@ public final class TaskQueuePrefixAuthorizerProvider implements AuthorizerProvid
   }
 
   @Override
-  public Authorizer create(Authorization config) {
+  public Authorizer create(PluginContext context) {
     Authorizer temporal = Authorizer.temporalDefault();
     return new Authorizer() {
       @Override

@@ -8,7 +8,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code claimMapper: a+b}: every mapper must identify the caller, and the caller gets only what all of them grant.
+ * {@code claimMapper: a+b}, or {@link ClaimMappers#allOf}: every mapper must identify the caller, and the caller gets
+ * only what all of them grant.
  *
  * <p>Why the intersection: configuring two credentials is asking for defence in depth (a workload certificate and a
  * user token). With a union, a stolen token would work over any trusted certificate, making the pair weaker than
@@ -18,11 +19,11 @@ import java.util.Set;
  *
  * <p>The subject is the first mapper's subject; all subjects are kept in the {@code subjects} extension.
  */
-final class BothClaimMapper implements ClaimMapper {
+final class AllOfClaimMapper implements ClaimMapper {
   private final List<ClaimMapper> mappers;
   private final List<String> names;
 
-  BothClaimMapper(List<ClaimMapper> mappers, List<String> names) {
+  AllOfClaimMapper(List<ClaimMapper> mappers, List<String> names) {
     this.mappers = List.copyOf(mappers);
     this.names = List.copyOf(names);
   }
@@ -60,11 +61,16 @@ final class BothClaimMapper implements ClaimMapper {
     return new Claims(a.subject(), a.system().intersect(b.system()), namespaces, a.authType(), Map.of());
   }
 
+  // A call without credentials is anonymous (not refused) when some mapper needs credentials: that mapper could
+  // not identify it. Only when none needs them must every call come here.
+  @Override
+  public boolean authInfoRequired() {
+    return mappers.stream().anyMatch(ClaimMapper::authInfoRequired);
+  }
+
   @Override
   public void close() {
-    for (ClaimMapper m : mappers) {
-      m.close();
-    }
+    ClaimMappers.closeAll(mappers);
   }
 
   @Override

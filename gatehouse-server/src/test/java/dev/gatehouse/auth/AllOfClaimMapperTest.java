@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code claimMapper: default+mtls}: both credentials, intersection of roles. */
-class BothClaimMapperTest {
+class AllOfClaimMapperTest {
   private static final PeerCertificate ORDERS_CERT =
       TestCerts.peer("CN=worker.orders.acme.com,O=Acme", "worker.orders.acme.com");
 
