@@ -47,20 +47,26 @@ class CliTest {
     assertThat(Main.run("certs", "issue", "--ca-dir", dir.toString(), "--cn", "x", "--out", dir.toString())).isEqualTo(1);
   }
 
-  @Test
-  void anInvalidConfigurationIsOneLineAndExitCodeTwo() throws Exception {
-    Files.writeString(dir.resolve("base.yaml"), "global:\n  tls:\n    frontend:\n      server:\n        certfile: x\n");
+  private record Run(int code, String stderr) {}
+
+  /** Runs the CLI and captures what it wrote to standard error. */
+  private static Run run(String... args) {
     PrintStream originalErr = System.err;
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     System.setErr(new PrintStream(err, true));
-    int code;
     try {
-      code = Main.run("start", "--config-dir", dir.toString());
+      return new Run(Main.run(args), err.toString());
     } finally {
       System.setErr(originalErr);
     }
-    assertThat(code).isEqualTo(2);
-    List<String> lines = err.toString().lines().toList();
+  }
+
+  @Test
+  void anInvalidConfigurationIsOneLineAndExitCodeTwo() throws Exception {
+    Files.writeString(dir.resolve("base.yaml"), "global:\n  tls:\n    frontend:\n      server:\n        certfile: x\n");
+    Run run = run("start", "--config-dir", dir.toString());
+    assertThat(run.code()).isEqualTo(2);
+    List<String> lines = run.stderr().lines().toList();
     assertThat(lines).singleElement().asString()
         .contains("base.yaml", "global.tls.frontend.server.certfile", "did you mean certFile");
   }
@@ -70,17 +76,9 @@ class CliTest {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Files.writeString(dir.resolve("base.yaml"),
           "listen:\n  grpcAddress: 127.0.0.1:0\n  httpAddress: 127.0.0.1:" + taken.getLocalPort() + "\n");
-      PrintStream originalErr = System.err;
-      ByteArrayOutputStream err = new ByteArrayOutputStream();
-      System.setErr(new PrintStream(err, true));
-      int code;
-      try {
-        code = Main.run("start", "--config-dir", dir.toString());
-      } finally {
-        System.setErr(originalErr);
-      }
-      assertThat(code).isEqualTo(1);
-      assertThat(err.toString().lines().toList()).singleElement().asString()
+      Run run = run("start", "--config-dir", dir.toString());
+      assertThat(run.code()).isEqualTo(1);
+      assertThat(run.stderr().lines().toList()).singleElement().asString()
           .startsWith("gatehouse: cannot start the health and metrics endpoint: ")
           .contains("127.0.0.1:" + taken.getLocalPort());
     }
