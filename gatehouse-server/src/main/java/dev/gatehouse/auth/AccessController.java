@@ -8,11 +8,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,10 +42,6 @@ public final class AccessController implements AutoCloseable {
   /** Temporal's message for a namespace-scoped call without a namespace. */
   public static final String NAMESPACE_NOT_SET = "Namespace not set on request.";
 
-  /** The header carrying the caller's principal type upstream, as Temporal names it. */
-  public static final String PRINCIPAL_TYPE_HEADER = "temporal-principal-type";
-  /** The header carrying the caller's principal name upstream, as Temporal names it. */
-  public static final String PRINCIPAL_NAME_HEADER = "temporal-principal-name";
 
   private final Authorization config;
   private final ApiCatalog catalog;
@@ -61,10 +55,12 @@ public final class AccessController implements AutoCloseable {
   private final ApiMethod describeNamespace;
   private final Map<AccessCheck.Outcome, Counter> decisions = new EnumMap<>(AccessCheck.Outcome.class);
   private final Timer latency;
+  private final PrincipalHeaders principalHeaders;
 
   private AccessController(Builder b) {
     this.config = b.config;
     this.catalog = b.catalog;
+    this.principalHeaders = new PrincipalHeaders(config.propagatePrincipal());
     this.crossNamespace = new CrossNamespaceCalls(catalog);
     this.listNamespaces = Objects.requireNonNull(catalog.find(ApiCatalog.WORKFLOW + "/ListNamespaces"));
     this.describeNamespace = Objects.requireNonNull(catalog.find(ApiCatalog.WORKFLOW + "/DescribeNamespace"));
@@ -308,45 +304,9 @@ public final class AccessController implements AutoCloseable {
     }
   }
 
-  /**
-   * True for request headers a caller could use to forge an identity — {@code temporal-principal-*} and
-   * {@code gatehouse-*}, in any case — which must be removed before a call is forwarded.
-   */
-  public static boolean isForgeableHeader(String name) {
-    if (name == null) {
-      return false;
-    }
-    return name.regionMatches(true, 0, "temporal-principal-", 0, 19)
-        || name.regionMatches(true, 0, "gatehouse-", 0, 10);
-  }
-
-  /**
-   * Headers to add to the forwarded call: {@value #PRINCIPAL_TYPE_HEADER} and {@value #PRINCIPAL_NAME_HEADER} when
-   * {@code propagatePrincipal} is set and the caller is identified; otherwise none. Values are printable ASCII
-   * (other bytes are percent-encoded).
-   */
-  public Map<String, String> principalHeaders(Claims claims) {
-    if (!config.propagatePrincipal() || claims == null || claims.isAnonymous()) {
-      return Map.of();
-    }
-    Map<String, String> h = new LinkedHashMap<>();
-    h.put(PRINCIPAL_TYPE_HEADER, headerValue(claims.authType() == null ? "unknown" : claims.authType()));
-    h.put(PRINCIPAL_NAME_HEADER, headerValue(claims.subject()));
-    return h;
-  }
-
-  private static String headerValue(String s) {
-    StringBuilder sb = new StringBuilder(s.length());
-    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-      int c = b & 0xff;
-      if (c >= 0x20 && c < 0x7f && c != '%') {
-        sb.append((char) c);
-      } else {
-        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
-      }
-    }
-    return sb.toString();
+  /** Which identity headers are propagated upstream for this configuration ({@code propagatePrincipal}). */
+  public PrincipalHeaders principalHeaders() {
+    return principalHeaders;
   }
 
   /** The header carrying the bearer token ({@code authHeaderName}). */

@@ -5,6 +5,7 @@ import dev.gatehouse.auth.AccessCheck;
 import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.auth.Claims;
 import dev.gatehouse.auth.Identification;
+import dev.gatehouse.auth.PrincipalHeaders;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.util.ArrayList;
@@ -210,7 +211,11 @@ public final class CallPipeline {
   }
 
   private void addPrincipalHeaders(Metadata headers, AccessCheck check) {
-    Map<String, String> principal = access.principalHeaders(check.claims());
+    PrincipalHeaders principals = access.principalHeaders();
+    if (!principals.propagates()) {
+      return;
+    }
+    Map<String, String> principal = principals.forCaller(check.claims());
     for (Map.Entry<String, String> h : principal.entrySet()) {
       headers.put(Metadata.Key.of(h.getKey(), Metadata.ASCII_STRING_MARSHALLER), h.getValue());
     }

@@ -1,6 +1,6 @@
 package dev.gatehouse.proxy;
 
-import dev.gatehouse.auth.AccessController;
+import dev.gatehouse.auth.PrincipalHeaders;
 import io.grpc.Metadata;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +18,7 @@ final class ForwardedHeaders {
 
   /** Removes transport headers and forged identity headers from a caller's headers, in place. */
   static void sanitizeRequest(Metadata headers) {
-    removeWhere(headers, key -> isTransportHeader(key) || AccessController.isForgeableHeader(key));
+    removeWhere(headers, key -> isTransportHeader(key) || PrincipalHeaders.isForgeable(key));
   }
 
   /** Removes transport headers from upstream response headers, in place. */

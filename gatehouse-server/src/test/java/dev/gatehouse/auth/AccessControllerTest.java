@@ -224,30 +224,30 @@ class AccessControllerTest {
 
   @Test
   void forgeableHeaders() {
-    assertThat(AccessController.isForgeableHeader("temporal-principal-name")).isTrue();
-    assertThat(AccessController.isForgeableHeader("Temporal-Principal-Type")).isTrue();
-    assertThat(AccessController.isForgeableHeader("TEMPORAL-PRINCIPAL-anything")).isTrue();
-    assertThat(AccessController.isForgeableHeader("gatehouse-subject")).isTrue();
-    assertThat(AccessController.isForgeableHeader("GateHouse-Audit-Id")).isTrue();
-    assertThat(AccessController.isForgeableHeader("authorization")).isFalse();
-    assertThat(AccessController.isForgeableHeader("temporal-namespace")).isFalse();
-    assertThat(AccessController.isForgeableHeader("x-gatehouse-subject")).isFalse();
-    assertThat(AccessController.isForgeableHeader(null)).isFalse();
+    assertThat(PrincipalHeaders.isForgeable("temporal-principal-name")).isTrue();
+    assertThat(PrincipalHeaders.isForgeable("Temporal-Principal-Type")).isTrue();
+    assertThat(PrincipalHeaders.isForgeable("TEMPORAL-PRINCIPAL-anything")).isTrue();
+    assertThat(PrincipalHeaders.isForgeable("gatehouse-subject")).isTrue();
+    assertThat(PrincipalHeaders.isForgeable("GateHouse-Audit-Id")).isTrue();
+    assertThat(PrincipalHeaders.isForgeable("authorization")).isFalse();
+    assertThat(PrincipalHeaders.isForgeable("temporal-namespace")).isFalse();
+    assertThat(PrincipalHeaders.isForgeable("x-gatehouse-subject")).isFalse();
+    assertThat(PrincipalHeaders.isForgeable(null)).isFalse();
   }
 
   @Test
   void principalHeadersOnlyWhenConfigured() throws Exception {
     Fixture off = fixture();
     AccessCheck c = off.check(bearer(token("alice", "orders:read")), WF + "DescribeNamespace", "orders");
-    assertThat(off.controller.principalHeaders(c.claims())).isEmpty();
+    assertThat(off.controller.principalHeaders().forCaller(c.claims())).isEmpty();
     off.close();
 
     f = fixture(cfg -> cfg.propagatePrincipal = true);
     AccessCheck c2 = f.check(bearer(token("älice\r\nx: y", "orders:read")), WF + "DescribeNamespace", "orders");
-    assertThat(f.controller.principalHeaders(c2.claims())).containsExactly(
+    assertThat(f.controller.principalHeaders().forCaller(c2.claims())).containsExactly(
         Map.entry("temporal-principal-type", "jwt"),
         Map.entry("temporal-principal-name", "%C3%A4lice%0D%0Ax: y"));
-    assertThat(f.controller.principalHeaders(Claims.anonymous())).isEmpty();
+    assertThat(f.controller.principalHeaders().forCaller(Claims.anonymous())).isEmpty();
   }
 
   @Test

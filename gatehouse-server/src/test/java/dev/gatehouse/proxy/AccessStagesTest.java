@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.auth.Claims;
+import dev.gatehouse.auth.PrincipalHeaders;
 import dev.gatehouse.auth.Role;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.pipeline.CallPipeline;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class AccessStagesTest {
   private static final Metadata.Key<String> AUTHZ = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> PRINCIPAL =
-      Metadata.Key.of(AccessController.PRINCIPAL_NAME_HEADER, Metadata.ASCII_STRING_MARSHALLER);
+      Metadata.Key.of(PrincipalHeaders.NAME, Metadata.ASCII_STRING_MARSHALLER);
 
   private ScriptedUpstream upstream;
   private DataPlane dataPlane;
