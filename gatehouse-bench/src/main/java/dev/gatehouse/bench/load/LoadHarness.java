@@ -81,7 +81,12 @@ public final class LoadHarness {
     System.exit(status);
   }
 
-  private record Target(String name, int port, long proxyPid, WorkflowServiceStubs stubs) {}
+  /** @param proxy the proxy's process, how it is measured; null for direct */
+  private record Target(String name, int port, ProcessCpu.Subject proxy, WorkflowServiceStubs stubs) {
+    boolean proxied() {
+      return proxy != null;
+    }
+  }
 
   private int run() throws Exception {
     Path dir = Files.createTempDirectory("gatehouse-load-");
@@ -140,18 +145,19 @@ public final class LoadHarness {
       }
 
       List<Target> targets = new ArrayList<>();
-      targets.add(new Target(Report.DIRECT, upstream.port(), -1, own(BenchCluster.clientStubs(pki, upstream.port()))));
+      targets.add(new Target(Report.DIRECT, upstream.port(), null, own(BenchCluster.clientStubs(pki, upstream.port()))));
       for (Map.Entry<GatewayAuth, ChildJvm> e : gateways.entrySet()) {
         ChildJvm g = e.getValue();
-        targets.add(new Target(e.getKey().target(), g.port(), g.pid(),
+        targets.add(new Target(e.getKey().target(), g.port(), ProcessCpu.Subject.selfOnly(g.pid()),
             own(BenchCluster.clientStubs(pki, g.port(), bearer(e.getKey(), issuer)))));
       }
       for (ChildJvm g : otherGateways) {
-        targets.add(new Target(g.name(), g.port(), g.pid(),
+        targets.add(new Target(g.name(), g.port(), ProcessCpu.Subject.selfOnly(g.pid()),
             own(BenchCluster.clientStubs(pki, g.port(), bearer(compareAuth, issuer)))));
       }
       if (nginx != null) {
-        targets.add(new Target(Report.NGINX, nginx.port(), nginx.pid(), own(BenchCluster.clientStubs(pki, nginx.port()))));
+        // nginx works in the workers the master forks: the group is the proxy.
+        targets.add(new Target(Report.NGINX, nginx.port(), ProcessCpu.Subject.withDescendants(nginx.pid()), own(BenchCluster.clientStubs(pki, nginx.port()))));
       }
 
       for (Target t : targets) {
@@ -174,7 +180,7 @@ public final class LoadHarness {
               seq.proxyCpuPerCall(), conc.proxyCpuPerCall(),
               seq.upstreamCpuPerCall(), conc.upstreamCpuPerCall(),
               seq.clientCpuPerCall(), conc.clientCpuPerCall(),
-              seq.proxySwitchesPerCall(), seq.perCall(seq.upstreamSwitches), seq.perCall(seq.clientSwitches),
+              seq.proxySwitchesPerCall(), seq.perCall(seq.upstreamSwitches()), seq.perCall(seq.clientSwitches()),
               seq.errors + conc.errors);
           results.get(t.name).add(m);
           say(String.format(java.util.Locale.ROOT,
@@ -235,17 +241,30 @@ public final class LoadHarness {
   }
 
   /** What one phase measured. */
-  private record Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, long proxyCpuMicros,
-      long upstreamCpuMicros, long clientCpuMicros, long proxySwitches, long upstreamSwitches, long clientSwitches,
-      boolean proxied) {
-    Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, Reading before, Reading after,
-        boolean proxied) {
-      this(calls, errors, elapsedNanos, sortedNanos,
-          after.micros()[0] - before.micros()[0], after.micros()[1] - before.micros()[1],
-          after.micros()[2] - before.micros()[2],
-          ProcessCpu.switchesBetween(before.switches().get(0), after.switches().get(0)),
-          ProcessCpu.switchesBetween(before.switches().get(1), after.switches().get(1)),
-          ProcessCpu.switchesBetween(before.switches().get(2), after.switches().get(2)), proxied);
+  private record Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, ProcessCpu.Usage proxy,
+      ProcessCpu.Usage upstream, ProcessCpu.Usage client, boolean proxied) {
+    long proxyCpuMicros() {
+      return proxy.cpuMicros();
+    }
+
+    long upstreamCpuMicros() {
+      return upstream.cpuMicros();
+    }
+
+    long clientCpuMicros() {
+      return client.cpuMicros();
+    }
+
+    long proxySwitches() {
+      return proxy.switches();
+    }
+
+    long upstreamSwitches() {
+      return upstream.switches();
+    }
+
+    long clientSwitches() {
+      return client.switches();
     }
 
     double perCall(long count) {
@@ -253,19 +272,19 @@ public final class LoadHarness {
     }
 
     double proxySwitchesPerCall() {
-      return proxied ? perCall(proxySwitches) : Double.NaN;
+      return proxied ? perCall(proxySwitches()) : Double.NaN;
     }
 
     double proxyCpuPerCall() {
-      return proxied ? (double) proxyCpuMicros / calls : Double.NaN;
+      return proxied ? (double) proxyCpuMicros() / calls : Double.NaN;
     }
 
     double upstreamCpuPerCall() {
-      return (double) upstreamCpuMicros / calls;
+      return (double) upstreamCpuMicros() / calls;
     }
 
     double clientCpuPerCall() {
-      return (double) clientCpuMicros / calls;
+      return (double) clientCpuMicros() / calls;
     }
   }
 
@@ -289,7 +308,7 @@ public final class LoadHarness {
     long elapsed = System.nanoTime() - start;
     Reading after = cpuNow(t, upstreamPid);
     Arrays.sort(nanos);
-    return new Phase(calls, errors, elapsed, nanos, before, after, t.proxyPid > 0);
+    return phase(calls, errors, elapsed, nanos, t, before, after);
   }
 
   private Phase concurrent(Target t, Duration duration, long upstreamPid) throws InterruptedException {
@@ -333,18 +352,24 @@ public final class LoadHarness {
     for (Thread th : threads) {
       th.join();
     }
-    return new Phase(calls.sum(), errors.sum(), elapsed, new long[0], before, after, t.proxyPid > 0);
+    return phase(calls.sum(), errors.sum(), elapsed, new long[0], t, before, after);
   }
 
-  /** CPU micros of proxy, upstream and client, and their threads' context switch counts. */
-  private record Reading(long[] micros, List<Map<Long, Long>> switches) {}
+  /** Samples of proxy (null for direct), upstream and client at one moment. */
+  private record Reading(ProcessCpu.Sample proxy, ProcessCpu.Sample upstream, ProcessCpu.Sample client) {}
 
   private Reading cpuNow(Target t, long upstreamPid) {
-    long self = ProcessHandle.current().pid();
-    return new Reading(
-        new long[] {t.proxyPid > 0 ? cpu.micros(t.proxyPid) : 0, cpu.micros(upstreamPid), cpu.micros(self)},
-        List.of(t.proxyPid > 0 ? cpu.contextSwitches(t.proxyPid) : Map.of(), cpu.contextSwitches(upstreamPid),
-            cpu.contextSwitches(self)));
+    // The client is this process, and every other measured process is its child: self only, always.
+    return new Reading(t.proxied() ? cpu.sample(t.proxy) : null, cpu.selfOnly(upstreamPid),
+        cpu.selfOnly(ProcessHandle.current().pid()));
+  }
+
+  private Phase phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, Target t, Reading before,
+      Reading after) {
+    return new Phase(calls, errors, elapsedNanos, sortedNanos,
+        t.proxied() ? cpu.between(before.proxy(), after.proxy()) : ProcessCpu.Usage.NONE,
+        cpu.between(before.upstream(), after.upstream()), cpu.between(before.client(), after.client()),
+        t.proxied());
   }
 
   private final AtomicBoolean errorShown = new AtomicBoolean();
@@ -374,8 +399,9 @@ public final class LoadHarness {
         - Gateway authorization (claim mapping and Temporal's default authorizer on every call): %s.
         - Per round and target: %d sequential calls (p50, p99), then %d s of %d-way concurrent calls (throughput). \
         Targets alternate %s, %d rounds after warm-up (%d sequential calls + %d s concurrent each).
-        - CPU per call: process CPU time (`/proc/<pid>/stat` utime + stime, %d ticks/s; nginx master + workers) over \
-        the phase, divided by the calls made in it.
+        - CPU per call: process CPU time (`/proc/<pid>/stat` utime + stime, %d ticks/s) over the phase, divided by \
+        the calls made in it. Each process is counted by itself: the client is the harness without its children \
+        (the other processes); only nginx is a group, master + workers.
         - Figures: median over rounds; added latency and ratios are taken against direct within each round, then the \
         median.
 
