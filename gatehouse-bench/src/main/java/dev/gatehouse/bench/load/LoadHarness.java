@@ -177,10 +177,9 @@ public final class LoadHarness {
               Measurement.percentileMicros(seq.sortedNanos, 0.50),
               Measurement.percentileMicros(seq.sortedNanos, 0.99),
               conc.calls / (conc.elapsedNanos / 1e9),
-              seq.proxyCpuPerCall(), conc.proxyCpuPerCall(),
-              seq.upstreamCpuPerCall(), conc.upstreamCpuPerCall(),
-              seq.clientCpuPerCall(), conc.clientCpuPerCall(),
-              seq.proxySwitchesPerCall(), seq.perCall(seq.upstreamSwitches()), seq.perCall(seq.clientSwitches()),
+              seq.proxyPerCall(), conc.proxyPerCall(),
+              seq.upstreamPerCall(), conc.upstreamPerCall(),
+              seq.clientPerCall(), conc.clientPerCall(),
               seq.errors + conc.errors);
           results.get(t.name).add(m);
           say(String.format(java.util.Locale.ROOT,
@@ -243,48 +242,16 @@ public final class LoadHarness {
   /** What one phase measured. */
   private record Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, ProcessCpu.Usage proxy,
       ProcessCpu.Usage upstream, ProcessCpu.Usage client, boolean proxied) {
-    long proxyCpuMicros() {
-      return proxy.cpuMicros();
+    Measurement.PerCall proxyPerCall() {
+      return proxied ? Measurement.PerCall.of(proxy, calls) : Measurement.PerCall.NONE;
     }
 
-    long upstreamCpuMicros() {
-      return upstream.cpuMicros();
+    Measurement.PerCall upstreamPerCall() {
+      return Measurement.PerCall.of(upstream, calls);
     }
 
-    long clientCpuMicros() {
-      return client.cpuMicros();
-    }
-
-    long proxySwitches() {
-      return proxy.switches();
-    }
-
-    long upstreamSwitches() {
-      return upstream.switches();
-    }
-
-    long clientSwitches() {
-      return client.switches();
-    }
-
-    double perCall(long count) {
-      return (double) count / calls;
-    }
-
-    double proxySwitchesPerCall() {
-      return proxied ? perCall(proxySwitches()) : Double.NaN;
-    }
-
-    double proxyCpuPerCall() {
-      return proxied ? (double) proxyCpuMicros() / calls : Double.NaN;
-    }
-
-    double upstreamCpuPerCall() {
-      return (double) upstreamCpuMicros() / calls;
-    }
-
-    double clientCpuPerCall() {
-      return (double) clientCpuMicros() / calls;
+    Measurement.PerCall clientPerCall() {
+      return Measurement.PerCall.of(client, calls);
     }
   }
 
@@ -406,7 +373,14 @@ public final class LoadHarness {
         median.
 
         %s
-        %s## Gateway against the targets
+        %s## Per process
+
+        User and system CPU per call apart, context switches (voluntary + involuntary, every thread) and CPU \
+        migrations (`se.nr_migrations` from `/proc/<pid>/task/*/sched`, \"n/a\" where the kernel does not expose \
+        it) per call, for every process of every target; medians over rounds.
+
+        %s
+        ## Gateway against the targets
 
         %s
         ## Rounds
@@ -416,7 +390,7 @@ public final class LoadHarness {
         options.gatewayJvm.isEmpty() ? "" : ", gateway " + String.join(" ", options.gatewayJvm),
         nginxVersion, options.nginxWorkers, authorizationLine(), options.calls, options.seconds, options.threads,
         String.join(", ", report.targetsInOrder()) + ", …", options.rounds, options.warmupCalls,
-        options.warmupSeconds, cpu.ticksPerSecond(), report.summaryTable(), tableNotes(), report.targetChecks(),
+        options.warmupSeconds, cpu.ticksPerSecond(), report.summaryTable(), tableNotes(), report.processTable(), report.targetChecks(),
         report.roundsTable());
   }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -88,6 +89,44 @@ final class Report {
           .append(" |\n");
     }
     return b.toString();
+  }
+
+  /**
+   * Every process of every target, user and system CPU per call apart, with context switches and CPU migrations per
+   * call: medians over rounds of each figure. Migrations print {@code n/a} where the kernel does not expose them.
+   */
+  String processTable() {
+    StringBuilder b = new StringBuilder();
+    b.append("| target | process | user CPU µs/call seq | system CPU µs/call seq | user CPU µs/call conc"
+        + " | system CPU µs/call conc | ctx switches/call seq / conc | CPU migrations/call seq / conc |\n");
+    b.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for (String t : targets) {
+      if (!t.equals(DIRECT)) {
+        processRow(b, t, "proxy (" + t + ")", Measurement::proxySeq, Measurement::proxyConc);
+      }
+      processRow(b, t, "upstream", Measurement::upstreamSeq, Measurement::upstreamConc);
+      processRow(b, t, "client", Measurement::clientSeq, Measurement::clientConc);
+    }
+    return b.toString();
+  }
+
+  private void processRow(StringBuilder b, String target, String process,
+      Function<Measurement, Measurement.PerCall> seq, Function<Measurement, Measurement.PerCall> conc) {
+    b.append("| ").append(target).append(" | ").append(process)
+        .append(" | ").append(f0(median(target, m -> seq.apply(m).userMicros())))
+        .append(" | ").append(f0(median(target, m -> seq.apply(m).systemMicros())))
+        .append(" | ").append(f0(median(target, m -> conc.apply(m).userMicros())))
+        .append(" | ").append(f0(median(target, m -> conc.apply(m).systemMicros())))
+        .append(" | ").append(f1(median(target, m -> seq.apply(m).switches()))).append(" / ")
+        .append(f1(median(target, m -> conc.apply(m).switches())))
+        .append(" | ").append(orNa(f2(median(target, m -> seq.apply(m).migrations())))).append(" / ")
+        .append(orNa(f2(median(target, m -> conc.apply(m).migrations()))))
+        .append(" |\n");
+  }
+
+  /** A figure that was never measured (NaN in every round) is one the kernel does not expose here. */
+  private static String orNa(String figure) {
+    return figure.equals("-") ? "n/a" : figure;
   }
 
   /**
