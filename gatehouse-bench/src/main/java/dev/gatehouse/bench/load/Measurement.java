@@ -78,6 +78,24 @@ record Measurement(
     return clientConc.cpuMicros();
   }
 
+  /**
+   * The system's CPU per sequential call: proxy + upstream, what a Temporal operator pays per call (for direct, the
+   * upstream alone). The client is left out: it is the caller's cost, the same with or without a proxy.
+   */
+  double proxyPlusUpstreamSeqCpuMicros() {
+    return proxyPlusUpstream(proxySeq, upstreamSeq);
+  }
+
+  /** As {@link #proxyPlusUpstreamSeqCpuMicros} per concurrent call. */
+  double proxyPlusUpstreamConcCpuMicros() {
+    return proxyPlusUpstream(proxyConc, upstreamConc);
+  }
+
+  private static double proxyPlusUpstream(PerCall proxy, PerCall upstream) {
+    double p = proxy.cpuMicros();
+    return (Double.isNaN(p) ? 0 : p) + upstream.cpuMicros();
+  }
+
   double proxySeqSwitches() {
     return proxySeq.switches();
   }

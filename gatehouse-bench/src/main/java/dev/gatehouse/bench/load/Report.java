@@ -67,8 +67,8 @@ final class Report {
 
   String summaryTable() {
     StringBuilder b = new StringBuilder();
-    b.append("| target | p50 µs | p99 µs | added p50 µs | added p99 µs | calls/s (conc) | × direct | proxy CPU µs/call seq | proxy CPU µs/call conc | upstream CPU µs/call seq | upstream CPU µs/call conc | upstream CPU × direct seq / conc | client CPU µs/call seq / conc |\n");
-    b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    b.append("| target | p50 µs | p99 µs | added p50 µs | added p99 µs | calls/s (conc) | × direct | proxy CPU µs/call seq | proxy CPU µs/call conc | upstream CPU µs/call seq | upstream CPU µs/call conc | upstream CPU × direct seq / conc | system CPU (proxy + upstream) µs/call seq / conc | system CPU × direct seq / conc | client CPU µs/call seq / conc |\n");
+    b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (String t : targets) {
       boolean direct = t.equals(DIRECT);
       b.append("| ").append(t)
@@ -84,6 +84,11 @@ final class Report {
           .append(" | ").append(f0(median(t, Measurement::upstreamConcCpuMicros)))
           .append(" | ").append(direct ? "1.00 / 1.00" : f2(ratioMedian(t, Measurement::upstreamSeqCpuMicros)) + " / "
               + f2(ratioMedian(t, Measurement::upstreamConcCpuMicros)))
+          .append(" | ").append(f0(median(t, Measurement::proxyPlusUpstreamSeqCpuMicros))).append(" / ")
+          .append(f0(median(t, Measurement::proxyPlusUpstreamConcCpuMicros)))
+          .append(" | ").append(direct ? "1.00 / 1.00"
+              : f2(ratioMedian(t, Measurement::proxyPlusUpstreamSeqCpuMicros)) + " / "
+                  + f2(ratioMedian(t, Measurement::proxyPlusUpstreamConcCpuMicros)))
           .append(" | ").append(f0(median(t, Measurement::clientSeqCpuMicros))).append(" / ")
           .append(f0(median(t, Measurement::clientConcCpuMicros)))
           .append(" |\n");
@@ -97,8 +102,8 @@ final class Report {
    */
   String processTable() {
     StringBuilder b = new StringBuilder();
-    b.append("| target | process | user CPU µs/call seq | system CPU µs/call seq | user CPU µs/call conc"
-        + " | system CPU µs/call conc | ctx switches/call seq / conc | CPU migrations/call seq / conc |\n");
+    b.append("| target | process | user µs/call seq | sys µs/call seq | user µs/call conc"
+        + " | sys µs/call conc | ctx switches/call seq / conc | CPU migrations/call seq / conc |\n");
     b.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
     for (String t : targets) {
       if (!t.equals(DIRECT)) {
@@ -193,8 +198,8 @@ final class Report {
 
   String roundsTable() {
     StringBuilder b = new StringBuilder();
-    b.append("| round | target | p50 µs | p99 µs | calls/s | proxy CPU µs seq / conc | upstream CPU µs seq / conc | client CPU µs seq / conc | ctx switches/call seq: proxy / upstream / client | errors |\n");
-    b.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    b.append("| round | target | p50 µs | p99 µs | calls/s | proxy CPU µs seq / conc | upstream CPU µs seq / conc | system CPU µs seq / conc | client CPU µs seq / conc | ctx switches/call seq: proxy / upstream / client | errors |\n");
+    b.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     int rounds = byTarget.get(DIRECT).size();
     for (int r = 0; r < rounds; r++) {
       for (String t : targets) {
@@ -209,6 +214,8 @@ final class Report {
             .append(" | ").append(f0(m.callsPerSecond()))
             .append(" | ").append(f0(m.proxySeqCpuMicros())).append(" / ").append(f0(m.proxyConcCpuMicros()))
             .append(" | ").append(f0(m.upstreamSeqCpuMicros())).append(" / ").append(f0(m.upstreamConcCpuMicros()))
+            .append(" | ").append(f0(m.proxyPlusUpstreamSeqCpuMicros())).append(" / ")
+            .append(f0(m.proxyPlusUpstreamConcCpuMicros()))
             .append(" | ").append(f0(m.clientSeqCpuMicros())).append(" / ").append(f0(m.clientConcCpuMicros()))
             .append(" | ").append(f1(m.proxySeqSwitches())).append(" / ").append(f1(m.upstreamSeqSwitches()))
             .append(" / ").append(f1(m.clientSeqSwitches()))

@@ -27,6 +27,28 @@ class ReportTest {
   }
 
   @Test
+  void systemCpuIsProxyPlusUpstreamAndForDirectTheUpstreamAlone() {
+    Map<String, List<Measurement>> rounds = new LinkedHashMap<>();
+    // Direct's upstream 40 then 60 µs; the gateway costs 30 µs itself and the upstream 44 then 66 µs.
+    rounds.put(Report.DIRECT, List.of(m("direct", 1, 100, 200, 1000, Double.NaN, 40),
+        m("direct", 2, 100, 200, 1000, Double.NaN, 60)));
+    rounds.put(Report.GATEWAY_MTLS, List.of(m(Report.GATEWAY_MTLS, 1, 150, 260, 500, 30, 44),
+        m(Report.GATEWAY_MTLS, 2, 150, 260, 500, 30, 66)));
+    Report report = new Report(List.of(Report.DIRECT, Report.GATEWAY_MTLS), rounds);
+
+    assertThat(rounds.get(Report.DIRECT).get(0).proxyPlusUpstreamSeqCpuMicros()).isEqualTo(40);
+    assertThat(rounds.get(Report.GATEWAY_MTLS).get(0).proxyPlusUpstreamConcCpuMicros()).isEqualTo(74);
+    // Ratios paired per round: 74/40 = 1.85 and 96/60 = 1.6, median 1.725.
+    assertThat(report.ratioMedian(Report.GATEWAY_MTLS, Measurement::proxyPlusUpstreamSeqCpuMicros))
+        .isCloseTo(1.725, within(1e-9));
+    assertThat(report.summaryTable())
+        .contains("| system CPU (proxy + upstream) µs/call seq / conc | system CPU × direct seq / conc |")
+        .contains("| 1.00 / 1.00 | 50 / 50 | 1.00 / 1.00 | 10 / 10 |")
+        .contains("| 85 / 85 | 1.73 / 1.73 | 10 / 10 |");
+    assertThat(report.roundsTable()).contains("| 1 | gateway (mtls) | 150 | 260 | 500 | 30 / 30 | 44 / 44 | 74 / 74 | 10 / 10 |");
+  }
+
+  @Test
   void theProcessTableHasEveryProcessOfEveryTargetWithUserAndSystemApart() {
     Map<String, List<Measurement>> rounds = new LinkedHashMap<>();
     Measurement.PerCall proxySeq = new Measurement.PerCall(90, 30, 4.5, 0.25);
