@@ -2,7 +2,6 @@ package dev.gatehouse.bench.load;
 
 import dev.gatehouse.dev.DevPki;
 import io.grpc.StatusRuntimeException;
-import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.IOException;
@@ -38,14 +37,13 @@ import java.util.stream.Stream;
  *
  * <p>Per round and target: {@code --calls} sequential calls (p50, p99) and {@code --seconds} of
  * {@code --threads}-way concurrent calls (throughput); around each phase the CPU time of the proxy (gateway JVM,
- * or nginx master and workers) and of the upstream JVM, divided by the calls made. Every call is
- * {@code DescribeNamespace("default")} through the Temporal SDK's blocking stub with mTLS: namespace-scoped, cheap
- * and answered by the in-memory server.
+ * or nginx master and workers) and of the upstream JVM, divided by the calls made. Every call is the
+ * {@code --payload} {@link Workload} (default {@code DescribeNamespace("default")}: namespace-scoped, cheap and
+ * answered by the in-memory server) through the Temporal SDK's blocking stub with mTLS.
  *
  * <p>Run it with {@code gatehouse-bench/bench-gateway.sh [options]}; {@code --help} lists the options.
  */
 public final class LoadHarness {
-  private static final String NAMESPACE = "default";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
   private final Options options;
@@ -160,6 +158,8 @@ public final class LoadHarness {
         targets.add(new Target(Report.NGINX, nginx.port(), ProcessCpu.Subject.withDescendants(nginx.pid()), own(BenchCluster.clientStubs(pki, nginx.port()))));
       }
 
+      // Directly to the upstream (targets.get(0) is direct), before any target is measured.
+      options.payload.prepare(targets.get(0).stubs.blockingStub());
       for (Target t : targets) {
         say("warming up " + t.name + ": " + options.warmupCalls + " sequential calls, " + options.warmupSeconds
             + " s concurrent");
@@ -257,7 +257,6 @@ public final class LoadHarness {
 
   private Phase sequential(Target t, int calls, long upstreamPid) {
     WorkflowServiceGrpc.WorkflowServiceBlockingStub stub = t.stubs.blockingStub();
-    DescribeNamespaceRequest request = DescribeNamespaceRequest.newBuilder().setNamespace(NAMESPACE).build();
     long[] nanos = new long[calls];
     long errors = 0;
     Reading before = cpuNow(t, upstreamPid);
@@ -265,7 +264,7 @@ public final class LoadHarness {
     for (int i = 0; i < calls; i++) {
       long t0 = System.nanoTime();
       try {
-        stub.describeNamespace(request);
+        options.payload.call(stub);
       } catch (StatusRuntimeException e) {
         errors++;
         reportError(t, e);
@@ -279,7 +278,6 @@ public final class LoadHarness {
   }
 
   private Phase concurrent(Target t, Duration duration, long upstreamPid) throws InterruptedException {
-    DescribeNamespaceRequest request = DescribeNamespaceRequest.newBuilder().setNamespace(NAMESPACE).build();
     LongAdder calls = new LongAdder();
     LongAdder errors = new LongAdder();
     CountDownLatch go = new CountDownLatch(1);
@@ -293,7 +291,7 @@ public final class LoadHarness {
           go.await();
           while (System.nanoTime() - deadline[0] < 0) {
             try {
-              stub.describeNamespace(request);
+              options.payload.call(stub);
             } catch (StatusRuntimeException e) {
               errors.increment();
               reportError(t, e);
@@ -353,8 +351,8 @@ public final class LoadHarness {
         # Gateway load run, %s
 
         Client, upstream and gateway each in its own JVM, nginx as the peer proxy; mTLS (TLS 1.3) on every leg, \
-        dev PKI certificates. Call: `DescribeNamespace("default")` through the Temporal SDK's blocking stub, \
-        one channel per target, against the in-memory Temporal test server.
+        dev PKI certificates. Call (`--payload %s`): %s through the Temporal SDK's blocking stub, one channel per \
+        target, against the in-memory Temporal test server.
 
         - Command: `gatehouse-bench/bench-gateway.sh %s`
         - Machine: %d CPUs (`availableProcessors`), load average %s before, %s after; other work may share it, so \
@@ -385,7 +383,8 @@ public final class LoadHarness {
         %s
         ## Rounds
 
-        %s""".formatted(date, options.commandLine(), Runtime.getRuntime().availableProcessors(), loadBefore,
+        %s""".formatted(date, options.payload.option(), options.payload.description(),
+        options.commandLine(), Runtime.getRuntime().availableProcessors(), loadBefore,
         loadAfter, System.getProperty("java.version"), System.getProperty("java.vm.name"),
         options.gatewayJvm.isEmpty() ? "" : ", gateway " + String.join(" ", options.gatewayJvm),
         nginxVersion, options.nginxWorkers, authorizationLine(), options.calls, options.seconds, options.threads,
@@ -501,6 +500,9 @@ public final class LoadHarness {
           --nginx-workers W      nginx worker_processes (default auto)
           --nginx PATH           nginx binary (default: found on PATH or /usr/sbin)
           --no-nginx             skip the nginx comparison
+          --payload P            the call: describe (DescribeNamespace, default), 2k (StartWorkflowExecution with
+                                 a 2 KiB input), 64k or 1m (GetWorkflowExecutionHistory of a workflow with a
+                                 64 KiB or 1 MiB input: a response shaped like a PollWorkflowTaskQueue one)
           --results DIR          where the Markdown report goes (default gatehouse-bench/results)
           --gateway-jvm OPT      extra JVM option for the gateway process (repeatable)
           --upstream-jvm OPT     extra JVM option for the upstream process (repeatable)
@@ -524,6 +526,7 @@ public final class LoadHarness {
     String nginxWorkers = "auto";
     Path nginxBinary;
     boolean nginx = true;
+    Workload payload = Workload.DESCRIBE;
     Path results = Path.of("gatehouse-bench", "results");
     final List<String> gatewayJvm = new ArrayList<>();
     final List<String> upstreamJvm = new ArrayList<>();
@@ -565,6 +568,7 @@ public final class LoadHarness {
               case "--warmup-calls" -> o.warmupCalls = positive(a, value);
               case "--warmup-seconds" -> o.warmupSeconds = positive(a, value);
               case "--nginx-workers" -> o.nginxWorkers = value;
+              case "--payload" -> o.payload = Workload.parse(value);
               case "--auth" -> o.auth = auth(value);
               case "--nginx" -> o.nginxBinary = Path.of(value);
               case "--results" -> o.results = Path.of(value);
