@@ -73,6 +73,10 @@ public final class LoadHarness {
       System.err.println("the load harness reads CPU time from /proc: Linux only");
       System.exit(2);
     }
+    if (options.pin.any() && !Pinning.tasksetAvailable()) {
+      System.err.println("--pin needs taskset (util-linux) on PATH");
+      System.exit(2);
+    }
     LoadHarness harness = new LoadHarness(options);
     Runtime.getRuntime().addShutdownHook(new Thread(harness::closeAll, "load-harness-shutdown"));
     int status = harness.run();
@@ -102,6 +106,7 @@ public final class LoadHarness {
       ChildJvm upstream = own(ChildJvm.start("upstream", UpstreamMain.class, upstreamJvm,
           List.of(pki.dir().toString()), dir, START_TIMEOUT));
       say("upstream pid " + upstream.pid() + " on port " + upstream.port());
+      options.pin.apply(Pinning.Role.UPSTREAM, upstream.pid(), false);
 
       BenchIssuer issuer = options.auth.contains(GatewayAuth.JWT)
           ? BenchIssuer.create(dir.resolve("jwks.json"), Clock.systemUTC())
@@ -111,6 +116,7 @@ public final class LoadHarness {
         ChildJvm g = own(ChildJvm.start(auth.process(), GatewayMain.class, gatewayJvm(jvm, dir, auth.process()),
             gatewayArgs(pki, upstream.port(), auth, issuer), dir, START_TIMEOUT));
         say(auth.target() + " pid " + g.pid() + " on port " + g.port());
+        options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
         gateways.put(auth, g);
       }
       // A build from another commit may only know GatewayMain's two-argument (mtls) form: use it unless the run
@@ -123,6 +129,7 @@ public final class LoadHarness {
             START_TIMEOUT));
         say(other.getKey() + " (class path " + other.getValue() + ", " + compareAuth.argument() + ") pid " + g.pid()
             + " on port " + g.port());
+        options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
         otherGateways.add(g);
       }
 
@@ -139,6 +146,7 @@ public final class LoadHarness {
               Duration.ofSeconds(15)));
           say("nginx " + nginxVersion + " pid " + nginx.pid() + " on port " + nginx.port()
               + " (worker_processes " + options.nginxWorkers + ")");
+          options.pin.apply(Pinning.Role.PROXY, nginx.pid(), true); // the workers too
         }
       }
 
@@ -158,6 +166,11 @@ public final class LoadHarness {
         targets.add(new Target(Report.NGINX, nginx.port(), ProcessCpu.Subject.withDescendants(nginx.pid()), own(BenchCluster.clientStubs(pki, nginx.port()))));
       }
 
+      // Last, so no child inherits the client's CPUs.
+      options.pin.apply(Pinning.Role.CLIENT, ProcessHandle.current().pid(), false);
+      if (options.pin.any()) {
+        say("pinned: " + options.pin.describe());
+      }
       // Directly to the upstream (targets.get(0) is direct), before any target is measured.
       options.payload.prepare(targets.get(0).stubs.blockingStub());
       for (Target t : targets) {
@@ -361,6 +374,7 @@ public final class LoadHarness {
         - Fairness rule: each proxy at its default size for this machine (the gateway's default gRPC/Netty threads, \
         nginx `worker_processes auto` = one worker per core), mTLS on both legs, TLS 1.3, both reusing upstream \
         connections.
+        - CPU pinning (`--pin`): %s.
         - Gateway authorization (claim mapping and Temporal's default authorizer on every call): %s.
         - Per round and target: %d sequential calls (p50, p99), then %d s of %d-way concurrent calls (throughput). \
         Targets alternate %s, %d rounds after warm-up (%d sequential calls + %d s concurrent each).
@@ -387,7 +401,7 @@ public final class LoadHarness {
         options.commandLine(), Runtime.getRuntime().availableProcessors(), loadBefore,
         loadAfter, System.getProperty("java.version"), System.getProperty("java.vm.name"),
         options.gatewayJvm.isEmpty() ? "" : ", gateway " + String.join(" ", options.gatewayJvm),
-        nginxVersion, options.nginxWorkers, authorizationLine(), options.calls, options.seconds, options.threads,
+        nginxVersion, options.nginxWorkers, options.pin.describe(), authorizationLine(), options.calls, options.seconds, options.threads,
         String.join(", ", report.targetsInOrder()) + ", …", options.rounds, options.warmupCalls,
         options.warmupSeconds, cpu.ticksPerSecond(), report.summaryTable(), tableNotes(), report.processTable(), report.targetChecks(),
         report.roundsTable());
@@ -503,6 +517,9 @@ public final class LoadHarness {
           --payload P            the call: describe (DescribeNamespace, default), 2k (StartWorkflowExecution with
                                  a 2 KiB input), 64k or 1m (GetWorkflowExecutionHistory of a workflow with a
                                  64 KiB or 1 MiB input: a response shaped like a PollWorkflowTaskQueue one)
+          --pin ROLE=CPUS        pin a role's processes to CPUs with taskset (repeatable): ROLE client (this
+                                 harness), upstream or proxy (every gateway, nginx master + workers); CPUS a
+                                 taskset list (0, 1-3, 0,2); roles not named stay unpinned (default: none)
           --results DIR          where the Markdown report goes (default gatehouse-bench/results)
           --gateway-jvm OPT      extra JVM option for the gateway process (repeatable)
           --upstream-jvm OPT     extra JVM option for the upstream process (repeatable)
@@ -527,6 +544,7 @@ public final class LoadHarness {
     Path nginxBinary;
     boolean nginx = true;
     Workload payload = Workload.DESCRIBE;
+    Pinning pin = Pinning.NONE;
     Path results = Path.of("gatehouse-bench", "results");
     final List<String> gatewayJvm = new ArrayList<>();
     final List<String> upstreamJvm = new ArrayList<>();
@@ -569,6 +587,7 @@ public final class LoadHarness {
               case "--warmup-seconds" -> o.warmupSeconds = positive(a, value);
               case "--nginx-workers" -> o.nginxWorkers = value;
               case "--payload" -> o.payload = Workload.parse(value);
+              case "--pin" -> o.pin = o.pin.with(value);
               case "--auth" -> o.auth = auth(value);
               case "--nginx" -> o.nginxBinary = Path.of(value);
               case "--results" -> o.results = Path.of(value);
