@@ -163,7 +163,8 @@ public final class LoadHarness {
       }
       if (nginx != null) {
         // nginx works in the workers the master forks: the group is the proxy.
-        targets.add(new Target(Report.NGINX, nginx.port(), ProcessCpu.Subject.withDescendants(nginx.pid()), own(BenchCluster.clientStubs(pki, nginx.port()))));
+        targets.add(new Target(Report.NGINX, nginx.port(), ProcessCpu.Subject.withDescendants(nginx.pid()),
+            own(BenchCluster.clientStubs(pki, nginx.port()))));
       }
 
       // Last, so no child inherits the client's CPUs.

@@ -79,9 +79,13 @@ enum Workload {
     };
   }
 
-  /** Makes the upstream ready for this workload, through a stub to it directly; once, before any target runs. */
+  /**
+   * Makes the upstream ready for this workload, through a stub to it directly; once, before any target runs. The
+   * history workloads need their workflow; the start workload has its workflow started here too, so no target's
+   * first call is the one that creates it.
+   */
   void prepare(WorkflowServiceBlockingStub direct) {
-    if (this == HISTORY_64K || this == HISTORY_1M) {
+    if (this != DESCRIBE) {
       direct.startWorkflowExecution(startRequest());
     }
   }
