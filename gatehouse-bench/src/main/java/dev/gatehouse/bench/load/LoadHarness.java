@@ -198,11 +198,12 @@ public final class LoadHarness {
           results.get(t.name).add(m);
           say(String.format(java.util.Locale.ROOT,
               "round %d %-14s p50 %6.0f µs  p99 %6.0f µs  %7.0f calls/s  proxy CPU %s/%s µs"
-                  + "  upstream CPU %.0f/%.0f µs"
+                  + "  upstream CPU %.0f/%.0f µs  system CPU %.0f/%.0f µs"
                   + "  switches/call %s/%.1f/%.1f%s",
               round, t.name, m.p50Micros(), m.p99Micros(), m.callsPerSecond(),
               Report.f0(m.proxySeqCpuMicros()), Report.f0(m.proxyConcCpuMicros()),
               m.upstreamSeqCpuMicros(), m.upstreamConcCpuMicros(),
+              m.proxyPlusUpstreamSeqCpuMicros(), m.proxyPlusUpstreamConcCpuMicros(),
               Report.f1(m.proxySeqSwitches()), m.upstreamSeqSwitches(), m.clientSeqSwitches(),
               m.errors() > 0 ? "  ERRORS " + m.errors() : ""));
         }
