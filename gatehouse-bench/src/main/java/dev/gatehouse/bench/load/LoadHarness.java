@@ -2,7 +2,6 @@ package dev.gatehouse.bench.load;
 
 import dev.gatehouse.dev.DevPki;
 import io.grpc.StatusRuntimeException;
-import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import java.io.IOException;
@@ -38,14 +37,13 @@ import java.util.stream.Stream;
  *
  * <p>Per round and target: {@code --calls} sequential calls (p50, p99) and {@code --seconds} of
  * {@code --threads}-way concurrent calls (throughput); around each phase the CPU time of the proxy (gateway JVM,
- * or nginx master and workers) and of the upstream JVM, divided by the calls made. Every call is
- * {@code DescribeNamespace("default")} through the Temporal SDK's blocking stub with mTLS: namespace-scoped, cheap
- * and answered by the in-memory server.
+ * or nginx master and workers) and of the upstream JVM, divided by the calls made. Every call is the
+ * {@code --payload} {@link Workload} (default {@code DescribeNamespace("default")}: namespace-scoped, cheap and
+ * answered by the in-memory server) through the Temporal SDK's blocking stub with mTLS.
  *
  * <p>Run it with {@code gatehouse-bench/bench-gateway.sh [options]}; {@code --help} lists the options.
  */
 public final class LoadHarness {
-  private static final String NAMESPACE = "default";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
 
   private final Options options;
@@ -75,13 +73,22 @@ public final class LoadHarness {
       System.err.println("the load harness reads CPU time from /proc: Linux only");
       System.exit(2);
     }
+    if (options.pin.any() && !Pinning.tasksetAvailable()) {
+      System.err.println("--pin needs taskset (util-linux) on PATH");
+      System.exit(2);
+    }
     LoadHarness harness = new LoadHarness(options);
     Runtime.getRuntime().addShutdownHook(new Thread(harness::closeAll, "load-harness-shutdown"));
     int status = harness.run();
     System.exit(status);
   }
 
-  private record Target(String name, int port, long proxyPid, WorkflowServiceStubs stubs) {}
+  /** @param proxy the proxy's process, how it is measured; null for direct */
+  private record Target(String name, int port, ProcessCpu.Subject proxy, WorkflowServiceStubs stubs) {
+    boolean proxied() {
+      return proxy != null;
+    }
+  }
 
   private int run() throws Exception {
     Path dir = Files.createTempDirectory("gatehouse-load-");
@@ -99,6 +106,7 @@ public final class LoadHarness {
       ChildJvm upstream = own(ChildJvm.start("upstream", UpstreamMain.class, upstreamJvm,
           List.of(pki.dir().toString()), dir, START_TIMEOUT));
       say("upstream pid " + upstream.pid() + " on port " + upstream.port());
+      options.pin.apply(Pinning.Role.UPSTREAM, upstream.pid(), false);
 
       BenchIssuer issuer = options.auth.contains(GatewayAuth.JWT)
           ? BenchIssuer.create(dir.resolve("jwks.json"), Clock.systemUTC())
@@ -108,6 +116,7 @@ public final class LoadHarness {
         ChildJvm g = own(ChildJvm.start(auth.process(), GatewayMain.class, gatewayJvm(jvm, dir, auth.process()),
             gatewayArgs(pki, upstream.port(), auth, issuer), dir, START_TIMEOUT));
         say(auth.target() + " pid " + g.pid() + " on port " + g.port());
+        options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
         gateways.put(auth, g);
       }
       // A build from another commit may only know GatewayMain's two-argument (mtls) form: use it unless the run
@@ -120,6 +129,7 @@ public final class LoadHarness {
             START_TIMEOUT));
         say(other.getKey() + " (class path " + other.getValue() + ", " + compareAuth.argument() + ") pid " + g.pid()
             + " on port " + g.port());
+        options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
         otherGateways.add(g);
       }
 
@@ -136,24 +146,34 @@ public final class LoadHarness {
               Duration.ofSeconds(15)));
           say("nginx " + nginxVersion + " pid " + nginx.pid() + " on port " + nginx.port()
               + " (worker_processes " + options.nginxWorkers + ")");
+          options.pin.apply(Pinning.Role.PROXY, nginx.pid(), true); // the workers too
         }
       }
 
       List<Target> targets = new ArrayList<>();
-      targets.add(new Target(Report.DIRECT, upstream.port(), -1, own(BenchCluster.clientStubs(pki, upstream.port()))));
+      targets.add(new Target(Report.DIRECT, upstream.port(), null, own(BenchCluster.clientStubs(pki, upstream.port()))));
       for (Map.Entry<GatewayAuth, ChildJvm> e : gateways.entrySet()) {
         ChildJvm g = e.getValue();
-        targets.add(new Target(e.getKey().target(), g.port(), g.pid(),
+        targets.add(new Target(e.getKey().target(), g.port(), ProcessCpu.Subject.selfOnly(g.pid()),
             own(BenchCluster.clientStubs(pki, g.port(), bearer(e.getKey(), issuer)))));
       }
       for (ChildJvm g : otherGateways) {
-        targets.add(new Target(g.name(), g.port(), g.pid(),
+        targets.add(new Target(g.name(), g.port(), ProcessCpu.Subject.selfOnly(g.pid()),
             own(BenchCluster.clientStubs(pki, g.port(), bearer(compareAuth, issuer)))));
       }
       if (nginx != null) {
-        targets.add(new Target(Report.NGINX, nginx.port(), nginx.pid(), own(BenchCluster.clientStubs(pki, nginx.port()))));
+        // nginx works in the workers the master forks: the group is the proxy.
+        targets.add(new Target(Report.NGINX, nginx.port(), ProcessCpu.Subject.withDescendants(nginx.pid()),
+            own(BenchCluster.clientStubs(pki, nginx.port()))));
       }
 
+      // Last, so no child inherits the client's CPUs.
+      options.pin.apply(Pinning.Role.CLIENT, ProcessHandle.current().pid(), false);
+      if (options.pin.any()) {
+        say("pinned: " + options.pin.describe());
+      }
+      // Directly to the upstream (targets.get(0) is direct), before any target is measured.
+      options.payload.prepare(targets.get(0).stubs.blockingStub());
       for (Target t : targets) {
         say("warming up " + t.name + ": " + options.warmupCalls + " sequential calls, " + options.warmupSeconds
             + " s concurrent");
@@ -171,19 +191,19 @@ public final class LoadHarness {
               Measurement.percentileMicros(seq.sortedNanos, 0.50),
               Measurement.percentileMicros(seq.sortedNanos, 0.99),
               conc.calls / (conc.elapsedNanos / 1e9),
-              seq.proxyCpuPerCall(), conc.proxyCpuPerCall(),
-              seq.upstreamCpuPerCall(), conc.upstreamCpuPerCall(),
-              seq.clientCpuPerCall(), conc.clientCpuPerCall(),
-              seq.proxySwitchesPerCall(), seq.perCall(seq.upstreamSwitches), seq.perCall(seq.clientSwitches),
+              seq.proxyPerCall(), conc.proxyPerCall(),
+              seq.upstreamPerCall(), conc.upstreamPerCall(),
+              seq.clientPerCall(), conc.clientPerCall(),
               seq.errors + conc.errors);
           results.get(t.name).add(m);
           say(String.format(java.util.Locale.ROOT,
               "round %d %-14s p50 %6.0f µs  p99 %6.0f µs  %7.0f calls/s  proxy CPU %s/%s µs"
-                  + "  upstream CPU %.0f/%.0f µs"
+                  + "  upstream CPU %.0f/%.0f µs  system CPU %.0f/%.0f µs"
                   + "  switches/call %s/%.1f/%.1f%s",
               round, t.name, m.p50Micros(), m.p99Micros(), m.callsPerSecond(),
               Report.f0(m.proxySeqCpuMicros()), Report.f0(m.proxyConcCpuMicros()),
               m.upstreamSeqCpuMicros(), m.upstreamConcCpuMicros(),
+              m.proxyPlusUpstreamSeqCpuMicros(), m.proxyPlusUpstreamConcCpuMicros(),
               Report.f1(m.proxySeqSwitches()), m.upstreamSeqSwitches(), m.clientSeqSwitches(),
               m.errors() > 0 ? "  ERRORS " + m.errors() : ""));
         }
@@ -235,43 +255,23 @@ public final class LoadHarness {
   }
 
   /** What one phase measured. */
-  private record Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, long proxyCpuMicros,
-      long upstreamCpuMicros, long clientCpuMicros, long proxySwitches, long upstreamSwitches, long clientSwitches,
-      boolean proxied) {
-    Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, Reading before, Reading after,
-        boolean proxied) {
-      this(calls, errors, elapsedNanos, sortedNanos,
-          after.micros()[0] - before.micros()[0], after.micros()[1] - before.micros()[1],
-          after.micros()[2] - before.micros()[2],
-          ProcessCpu.switchesBetween(before.switches().get(0), after.switches().get(0)),
-          ProcessCpu.switchesBetween(before.switches().get(1), after.switches().get(1)),
-          ProcessCpu.switchesBetween(before.switches().get(2), after.switches().get(2)), proxied);
+  private record Phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, ProcessCpu.Usage proxy,
+      ProcessCpu.Usage upstream, ProcessCpu.Usage client, boolean proxied) {
+    Measurement.PerCall proxyPerCall() {
+      return proxied ? Measurement.PerCall.of(proxy, calls) : Measurement.PerCall.NONE;
     }
 
-    double perCall(long count) {
-      return (double) count / calls;
+    Measurement.PerCall upstreamPerCall() {
+      return Measurement.PerCall.of(upstream, calls);
     }
 
-    double proxySwitchesPerCall() {
-      return proxied ? perCall(proxySwitches) : Double.NaN;
-    }
-
-    double proxyCpuPerCall() {
-      return proxied ? (double) proxyCpuMicros / calls : Double.NaN;
-    }
-
-    double upstreamCpuPerCall() {
-      return (double) upstreamCpuMicros / calls;
-    }
-
-    double clientCpuPerCall() {
-      return (double) clientCpuMicros / calls;
+    Measurement.PerCall clientPerCall() {
+      return Measurement.PerCall.of(client, calls);
     }
   }
 
   private Phase sequential(Target t, int calls, long upstreamPid) {
     WorkflowServiceGrpc.WorkflowServiceBlockingStub stub = t.stubs.blockingStub();
-    DescribeNamespaceRequest request = DescribeNamespaceRequest.newBuilder().setNamespace(NAMESPACE).build();
     long[] nanos = new long[calls];
     long errors = 0;
     Reading before = cpuNow(t, upstreamPid);
@@ -279,7 +279,7 @@ public final class LoadHarness {
     for (int i = 0; i < calls; i++) {
       long t0 = System.nanoTime();
       try {
-        stub.describeNamespace(request);
+        options.payload.call(stub);
       } catch (StatusRuntimeException e) {
         errors++;
         reportError(t, e);
@@ -289,11 +289,10 @@ public final class LoadHarness {
     long elapsed = System.nanoTime() - start;
     Reading after = cpuNow(t, upstreamPid);
     Arrays.sort(nanos);
-    return new Phase(calls, errors, elapsed, nanos, before, after, t.proxyPid > 0);
+    return phase(calls, errors, elapsed, nanos, t, before, after);
   }
 
   private Phase concurrent(Target t, Duration duration, long upstreamPid) throws InterruptedException {
-    DescribeNamespaceRequest request = DescribeNamespaceRequest.newBuilder().setNamespace(NAMESPACE).build();
     LongAdder calls = new LongAdder();
     LongAdder errors = new LongAdder();
     CountDownLatch go = new CountDownLatch(1);
@@ -307,7 +306,7 @@ public final class LoadHarness {
           go.await();
           while (System.nanoTime() - deadline[0] < 0) {
             try {
-              stub.describeNamespace(request);
+              options.payload.call(stub);
             } catch (StatusRuntimeException e) {
               errors.increment();
               reportError(t, e);
@@ -333,18 +332,24 @@ public final class LoadHarness {
     for (Thread th : threads) {
       th.join();
     }
-    return new Phase(calls.sum(), errors.sum(), elapsed, new long[0], before, after, t.proxyPid > 0);
+    return phase(calls.sum(), errors.sum(), elapsed, new long[0], t, before, after);
   }
 
-  /** CPU micros of proxy, upstream and client, and their threads' context switch counts. */
-  private record Reading(long[] micros, List<Map<Long, Long>> switches) {}
+  /** Samples of proxy (null for direct), upstream and client at one moment. */
+  private record Reading(ProcessCpu.Sample proxy, ProcessCpu.Sample upstream, ProcessCpu.Sample client) {}
 
   private Reading cpuNow(Target t, long upstreamPid) {
-    long self = ProcessHandle.current().pid();
-    return new Reading(
-        new long[] {t.proxyPid > 0 ? cpu.micros(t.proxyPid) : 0, cpu.micros(upstreamPid), cpu.micros(self)},
-        List.of(t.proxyPid > 0 ? cpu.contextSwitches(t.proxyPid) : Map.of(), cpu.contextSwitches(upstreamPid),
-            cpu.contextSwitches(self)));
+    // The client is this process, and every other measured process is its child: self only, always.
+    return new Reading(t.proxied() ? cpu.sample(t.proxy) : null, cpu.selfOnly(upstreamPid),
+        cpu.selfOnly(ProcessHandle.current().pid()));
+  }
+
+  private Phase phase(long calls, long errors, long elapsedNanos, long[] sortedNanos, Target t, Reading before,
+      Reading after) {
+    return new Phase(calls, errors, elapsedNanos, sortedNanos,
+        t.proxied() ? cpu.between(before.proxy(), after.proxy()) : ProcessCpu.Usage.NONE,
+        cpu.between(before.upstream(), after.upstream()), cpu.between(before.client(), after.client()),
+        t.proxied());
   }
 
   private final AtomicBoolean errorShown = new AtomicBoolean();
@@ -361,8 +366,8 @@ public final class LoadHarness {
         # Gateway load run, %s
 
         Client, upstream and gateway each in its own JVM, nginx as the peer proxy; mTLS (TLS 1.3) on every leg, \
-        dev PKI certificates. Call: `DescribeNamespace("default")` through the Temporal SDK's blocking stub, \
-        one channel per target, against the in-memory Temporal test server.
+        dev PKI certificates. Call (`--payload %s`): %s through the Temporal SDK's blocking stub, one channel per \
+        target, against the in-memory Temporal test server.
 
         - Command: `gatehouse-bench/bench-gateway.sh %s`
         - Machine: %d CPUs (`availableProcessors`), load average %s before, %s after; other work may share it, so \
@@ -371,26 +376,36 @@ public final class LoadHarness {
         - Fairness rule: each proxy at its default size for this machine (the gateway's default gRPC/Netty threads, \
         nginx `worker_processes auto` = one worker per core), mTLS on both legs, TLS 1.3, both reusing upstream \
         connections.
+        - CPU pinning (`--pin`): %s.
         - Gateway authorization (claim mapping and Temporal's default authorizer on every call): %s.
         - Per round and target: %d sequential calls (p50, p99), then %d s of %d-way concurrent calls (throughput). \
         Targets alternate %s, %d rounds after warm-up (%d sequential calls + %d s concurrent each).
-        - CPU per call: process CPU time (`/proc/<pid>/stat` utime + stime, %d ticks/s; nginx master + workers) over \
-        the phase, divided by the calls made in it.
+        - CPU per call: process CPU time (`/proc/<pid>/stat` utime + stime, %d ticks/s) over the phase, divided by \
+        the calls made in it. Each process is counted by itself: the client is the harness without its children \
+        (the other processes); only nginx is a group, master + workers.
         - Figures: median over rounds; added latency and ratios are taken against direct within each round, then the \
         median.
 
         %s
-        %s## Gateway against the targets
+        %s## Per process
+
+        User and system CPU per call apart, context switches (voluntary + involuntary, every thread) and CPU \
+        migrations (`se.nr_migrations` from `/proc/<pid>/task/*/sched`, \"n/a\" where the kernel does not expose \
+        it) per call, for every process of every target; medians over rounds.
+
+        %s
+        ## Gateway against the targets
 
         %s
         ## Rounds
 
-        %s""".formatted(date, options.commandLine(), Runtime.getRuntime().availableProcessors(), loadBefore,
+        %s""".formatted(date, options.payload.option(), options.payload.description(),
+        options.commandLine(), Runtime.getRuntime().availableProcessors(), loadBefore,
         loadAfter, System.getProperty("java.version"), System.getProperty("java.vm.name"),
         options.gatewayJvm.isEmpty() ? "" : ", gateway " + String.join(" ", options.gatewayJvm),
-        nginxVersion, options.nginxWorkers, authorizationLine(), options.calls, options.seconds, options.threads,
+        nginxVersion, options.nginxWorkers, options.pin.describe(), authorizationLine(), options.calls, options.seconds, options.threads,
         String.join(", ", report.targetsInOrder()) + ", …", options.rounds, options.warmupCalls,
-        options.warmupSeconds, cpu.ticksPerSecond(), report.summaryTable(), tableNotes(), report.targetChecks(),
+        options.warmupSeconds, cpu.ticksPerSecond(), report.summaryTable(), tableNotes(), report.processTable(), report.targetChecks(),
         report.roundsTable());
   }
 
@@ -501,6 +516,12 @@ public final class LoadHarness {
           --nginx-workers W      nginx worker_processes (default auto)
           --nginx PATH           nginx binary (default: found on PATH or /usr/sbin)
           --no-nginx             skip the nginx comparison
+          --payload P            the call: describe (DescribeNamespace, default), 2k (StartWorkflowExecution with
+                                 a 2 KiB input), 64k or 1m (GetWorkflowExecutionHistory of a workflow with a
+                                 64 KiB or 1 MiB input: a response shaped like a PollWorkflowTaskQueue one)
+          --pin ROLE=CPUS        pin a role's processes to CPUs with taskset (repeatable): ROLE client (this
+                                 harness), upstream or proxy (every gateway, nginx master + workers); CPUS a
+                                 taskset list (0, 1-3, 0,2); roles not named stay unpinned (default: none)
           --results DIR          where the Markdown report goes (default gatehouse-bench/results)
           --gateway-jvm OPT      extra JVM option for the gateway process (repeatable)
           --upstream-jvm OPT     extra JVM option for the upstream process (repeatable)
@@ -524,6 +545,8 @@ public final class LoadHarness {
     String nginxWorkers = "auto";
     Path nginxBinary;
     boolean nginx = true;
+    Workload payload = Workload.DESCRIBE;
+    Pinning pin = Pinning.NONE;
     Path results = Path.of("gatehouse-bench", "results");
     final List<String> gatewayJvm = new ArrayList<>();
     final List<String> upstreamJvm = new ArrayList<>();
@@ -565,6 +588,8 @@ public final class LoadHarness {
               case "--warmup-calls" -> o.warmupCalls = positive(a, value);
               case "--warmup-seconds" -> o.warmupSeconds = positive(a, value);
               case "--nginx-workers" -> o.nginxWorkers = value;
+              case "--payload" -> o.payload = Workload.parse(value);
+              case "--pin" -> o.pin = o.pin.with(value);
               case "--auth" -> o.auth = auth(value);
               case "--nginx" -> o.nginxBinary = Path.of(value);
               case "--results" -> o.results = Path.of(value);

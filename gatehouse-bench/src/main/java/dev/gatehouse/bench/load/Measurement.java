@@ -7,20 +7,17 @@ import java.util.function.ToDoubleFunction;
 /**
  * What one round measured for one target.
  *
- * @param target {@code direct}, {@code gateway} or {@code nginx}
+ * @param target {@code direct}, a gateway's name or {@code nginx}
  * @param round 1-based
  * @param p50Micros sequential calls, median latency
  * @param p99Micros sequential calls, 99th percentile latency
  * @param callsPerSecond concurrent phase throughput
- * @param proxySeqCpuMicros the proxy's CPU per sequential call (NaN for direct)
- * @param proxyConcCpuMicros the proxy's CPU per concurrent call (NaN for direct)
- * @param upstreamSeqCpuMicros the upstream's CPU per sequential call
- * @param upstreamConcCpuMicros the upstream's CPU per concurrent call
- * @param clientSeqCpuMicros the client's (this harness') CPU per sequential call
- * @param clientConcCpuMicros the client's CPU per concurrent call
- * @param proxySeqSwitches the proxy's context switches per sequential call (NaN for direct)
- * @param upstreamSeqSwitches the upstream's context switches per sequential call
- * @param clientSeqSwitches the client's context switches per sequential call
+ * @param proxySeq the proxy per sequential call ({@link PerCall#NONE} for direct)
+ * @param proxyConc the proxy per concurrent call ({@link PerCall#NONE} for direct)
+ * @param upstreamSeq the upstream per sequential call
+ * @param upstreamConc the upstream per concurrent call
+ * @param clientSeq the client (this harness, without its children) per sequential call
+ * @param clientConc the client per concurrent call
  * @param errors calls that failed in either phase
  */
 record Measurement(
@@ -29,16 +26,87 @@ record Measurement(
     double p50Micros,
     double p99Micros,
     double callsPerSecond,
-    double proxySeqCpuMicros,
-    double proxyConcCpuMicros,
-    double upstreamSeqCpuMicros,
-    double upstreamConcCpuMicros,
-    double clientSeqCpuMicros,
-    double clientConcCpuMicros,
-    double proxySeqSwitches,
-    double upstreamSeqSwitches,
-    double clientSeqSwitches,
+    PerCall proxySeq,
+    PerCall proxyConc,
+    PerCall upstreamSeq,
+    PerCall upstreamConc,
+    PerCall clientSeq,
+    PerCall clientConc,
     long errors) {
+
+  /**
+   * One process's use per call in one phase: NaN where not measured.
+   *
+   * @param migrations CPU migrations per call, NaN when the kernel does not expose them ({@code sched} unreadable)
+   */
+  record PerCall(double userMicros, double systemMicros, double switches, double migrations) {
+    static final PerCall NONE = new PerCall(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+
+    /** {@code usage} spread over {@code calls}. */
+    static PerCall of(ProcessCpu.Usage usage, long calls) {
+      double n = calls;
+      return new PerCall(usage.userMicros() / n, usage.systemMicros() / n, usage.switches() / n,
+          usage.migrationsKnown() ? usage.migrations() / n : Double.NaN);
+    }
+
+    double cpuMicros() {
+      return userMicros + systemMicros;
+    }
+  }
+
+  double proxySeqCpuMicros() {
+    return proxySeq.cpuMicros();
+  }
+
+  double proxyConcCpuMicros() {
+    return proxyConc.cpuMicros();
+  }
+
+  double upstreamSeqCpuMicros() {
+    return upstreamSeq.cpuMicros();
+  }
+
+  double upstreamConcCpuMicros() {
+    return upstreamConc.cpuMicros();
+  }
+
+  double clientSeqCpuMicros() {
+    return clientSeq.cpuMicros();
+  }
+
+  double clientConcCpuMicros() {
+    return clientConc.cpuMicros();
+  }
+
+  /**
+   * The system's CPU per sequential call: proxy + upstream, what a Temporal operator pays per call (for direct, the
+   * upstream alone). The client is left out: it is the caller's cost, the same with or without a proxy.
+   */
+  double proxyPlusUpstreamSeqCpuMicros() {
+    return proxyPlusUpstream(proxySeq, upstreamSeq);
+  }
+
+  /** As {@link #proxyPlusUpstreamSeqCpuMicros} per concurrent call. */
+  double proxyPlusUpstreamConcCpuMicros() {
+    return proxyPlusUpstream(proxyConc, upstreamConc);
+  }
+
+  private static double proxyPlusUpstream(PerCall proxy, PerCall upstream) {
+    double p = proxy.cpuMicros();
+    return (Double.isNaN(p) ? 0 : p) + upstream.cpuMicros();
+  }
+
+  double proxySeqSwitches() {
+    return proxySeq.switches();
+  }
+
+  double upstreamSeqSwitches() {
+    return upstreamSeq.switches();
+  }
+
+  double clientSeqSwitches() {
+    return clientSeq.switches();
+  }
 
   /** Nearest-rank percentile of nanosecond samples, in microseconds. */
   static double percentileMicros(long[] sortedNanos, double p) {

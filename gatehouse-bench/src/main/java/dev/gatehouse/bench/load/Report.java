@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -66,8 +67,8 @@ final class Report {
 
   String summaryTable() {
     StringBuilder b = new StringBuilder();
-    b.append("| target | p50 µs | p99 µs | added p50 µs | added p99 µs | calls/s (conc) | × direct | proxy CPU µs/call seq | proxy CPU µs/call conc | upstream CPU µs/call seq | upstream CPU µs/call conc | upstream CPU × direct seq / conc | client CPU µs/call seq / conc |\n");
-    b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    b.append("| target | p50 µs | p99 µs | added p50 µs | added p99 µs | calls/s (conc) | × direct | proxy CPU µs/call seq | proxy CPU µs/call conc | upstream CPU µs/call seq | upstream CPU µs/call conc | upstream CPU × direct seq / conc | system CPU (proxy + upstream) µs/call seq / conc | system CPU × direct seq / conc | client CPU µs/call seq / conc |\n");
+    b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (String t : targets) {
       boolean direct = t.equals(DIRECT);
       b.append("| ").append(t)
@@ -83,11 +84,54 @@ final class Report {
           .append(" | ").append(f0(median(t, Measurement::upstreamConcCpuMicros)))
           .append(" | ").append(direct ? "1.00 / 1.00" : f2(ratioMedian(t, Measurement::upstreamSeqCpuMicros)) + " / "
               + f2(ratioMedian(t, Measurement::upstreamConcCpuMicros)))
+          .append(" | ").append(f0(median(t, Measurement::proxyPlusUpstreamSeqCpuMicros))).append(" / ")
+          .append(f0(median(t, Measurement::proxyPlusUpstreamConcCpuMicros)))
+          .append(" | ").append(direct ? "1.00 / 1.00"
+              : f2(ratioMedian(t, Measurement::proxyPlusUpstreamSeqCpuMicros)) + " / "
+                  + f2(ratioMedian(t, Measurement::proxyPlusUpstreamConcCpuMicros)))
           .append(" | ").append(f0(median(t, Measurement::clientSeqCpuMicros))).append(" / ")
           .append(f0(median(t, Measurement::clientConcCpuMicros)))
           .append(" |\n");
     }
     return b.toString();
+  }
+
+  /**
+   * Every process of every target, user and system CPU per call apart, with context switches and CPU migrations per
+   * call: medians over rounds of each figure. Migrations print {@code n/a} where the kernel does not expose them.
+   */
+  String processTable() {
+    StringBuilder b = new StringBuilder();
+    b.append("| target | process | user µs/call seq | sys µs/call seq | user µs/call conc"
+        + " | sys µs/call conc | ctx switches/call seq / conc | CPU migrations/call seq / conc |\n");
+    b.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for (String t : targets) {
+      if (!t.equals(DIRECT)) {
+        processRow(b, t, "proxy (" + t + ")", Measurement::proxySeq, Measurement::proxyConc);
+      }
+      processRow(b, t, "upstream", Measurement::upstreamSeq, Measurement::upstreamConc);
+      processRow(b, t, "client", Measurement::clientSeq, Measurement::clientConc);
+    }
+    return b.toString();
+  }
+
+  private void processRow(StringBuilder b, String target, String process,
+      Function<Measurement, Measurement.PerCall> seq, Function<Measurement, Measurement.PerCall> conc) {
+    b.append("| ").append(target).append(" | ").append(process)
+        .append(" | ").append(f0(median(target, m -> seq.apply(m).userMicros())))
+        .append(" | ").append(f0(median(target, m -> seq.apply(m).systemMicros())))
+        .append(" | ").append(f0(median(target, m -> conc.apply(m).userMicros())))
+        .append(" | ").append(f0(median(target, m -> conc.apply(m).systemMicros())))
+        .append(" | ").append(f1(median(target, m -> seq.apply(m).switches()))).append(" / ")
+        .append(f1(median(target, m -> conc.apply(m).switches())))
+        .append(" | ").append(orNa(f2(median(target, m -> seq.apply(m).migrations())))).append(" / ")
+        .append(orNa(f2(median(target, m -> conc.apply(m).migrations()))))
+        .append(" |\n");
+  }
+
+  /** A figure that was never measured (NaN in every round) is one the kernel does not expose here. */
+  private static String orNa(String figure) {
+    return figure.equals("-") ? "n/a" : figure;
   }
 
   /**
@@ -154,8 +198,8 @@ final class Report {
 
   String roundsTable() {
     StringBuilder b = new StringBuilder();
-    b.append("| round | target | p50 µs | p99 µs | calls/s | proxy CPU µs seq / conc | upstream CPU µs seq / conc | client CPU µs seq / conc | ctx switches/call seq: proxy / upstream / client | errors |\n");
-    b.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    b.append("| round | target | p50 µs | p99 µs | calls/s | proxy CPU µs seq / conc | upstream CPU µs seq / conc | system CPU µs seq / conc | client CPU µs seq / conc | ctx switches/call seq: proxy / upstream / client | errors |\n");
+    b.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     int rounds = byTarget.get(DIRECT).size();
     for (int r = 0; r < rounds; r++) {
       for (String t : targets) {
@@ -170,6 +214,8 @@ final class Report {
             .append(" | ").append(f0(m.callsPerSecond()))
             .append(" | ").append(f0(m.proxySeqCpuMicros())).append(" / ").append(f0(m.proxyConcCpuMicros()))
             .append(" | ").append(f0(m.upstreamSeqCpuMicros())).append(" / ").append(f0(m.upstreamConcCpuMicros()))
+            .append(" | ").append(f0(m.proxyPlusUpstreamSeqCpuMicros())).append(" / ")
+            .append(f0(m.proxyPlusUpstreamConcCpuMicros()))
             .append(" | ").append(f0(m.clientSeqCpuMicros())).append(" / ").append(f0(m.clientConcCpuMicros()))
             .append(" | ").append(f1(m.proxySeqSwitches())).append(" / ").append(f1(m.upstreamSeqSwitches()))
             .append(" / ").append(f1(m.clientSeqSwitches()))

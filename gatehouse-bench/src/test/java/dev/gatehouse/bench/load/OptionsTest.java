@@ -17,6 +17,15 @@ class OptionsTest {
     assertThat(o.nginxWorkers).isEqualTo("auto");
     assertThat(o.results).isEqualTo(Path.of("gatehouse-bench", "results"));
     assertThat(o.auth).containsExactly(GatewayAuth.MTLS, GatewayAuth.JWT);
+    assertThat(o.payload).isEqualTo(Workload.DESCRIBE);
+  }
+
+  @Test
+  void payloadPicksTheCall() {
+    assertThat(LoadHarness.Options.parse(new String[] {"--payload", "64k"}).payload).isEqualTo(Workload.HISTORY_64K);
+    assertThat(LoadHarness.Options.parse(new String[] {"--payload=2k"}).payload).isEqualTo(Workload.START_2K);
+    assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--payload", "10m"}))
+        .hasMessageContaining("--payload takes");
   }
 
   @Test

@@ -11,8 +11,64 @@ import org.junit.jupiter.api.Test;
 class ReportTest {
   private static Measurement m(String target, int round, double p50, double p99, double tput, double proxyCpu,
       double upstreamCpu) {
-    return new Measurement(target, round, p50, p99, tput, proxyCpu, proxyCpu, upstreamCpu, upstreamCpu, 10, 10,
-        Double.NaN, 1, 1, 0);
+    // CPU split 3:1 between user and system; proxy NaN (direct) stays NaN.
+    Measurement.PerCall proxy = new Measurement.PerCall(proxyCpu * 0.75, proxyCpu * 0.25, 1, Double.NaN);
+    Measurement.PerCall upstream = new Measurement.PerCall(upstreamCpu * 0.75, upstreamCpu * 0.25, 1, Double.NaN);
+    Measurement.PerCall client = new Measurement.PerCall(7.5, 2.5, 1, Double.NaN);
+    return new Measurement(target, round, p50, p99, tput, proxy, proxy, upstream, upstream, client, client, 0);
+  }
+
+  @Test
+  void perCallSpreadsAPhaseUsageAndKeepsUnknownMigrationsUnknown() {
+    Measurement.PerCall known = Measurement.PerCall.of(new ProcessCpu.Usage(3000, 1000, 50, 5), 100);
+    assertThat(known).isEqualTo(new Measurement.PerCall(30, 10, 0.5, 0.05));
+    assertThat(known.cpuMicros()).isEqualTo(40);
+    assertThat(Measurement.PerCall.of(new ProcessCpu.Usage(3000, 1000, 50, -1), 100).migrations()).isNaN();
+  }
+
+  @Test
+  void systemCpuIsProxyPlusUpstreamAndForDirectTheUpstreamAlone() {
+    Map<String, List<Measurement>> rounds = new LinkedHashMap<>();
+    // Direct's upstream 40 then 60 µs; the gateway costs 30 µs itself and the upstream 44 then 66 µs.
+    rounds.put(Report.DIRECT, List.of(m("direct", 1, 100, 200, 1000, Double.NaN, 40),
+        m("direct", 2, 100, 200, 1000, Double.NaN, 60)));
+    rounds.put(Report.GATEWAY_MTLS, List.of(m(Report.GATEWAY_MTLS, 1, 150, 260, 500, 30, 44),
+        m(Report.GATEWAY_MTLS, 2, 150, 260, 500, 30, 66)));
+    Report report = new Report(List.of(Report.DIRECT, Report.GATEWAY_MTLS), rounds);
+
+    assertThat(rounds.get(Report.DIRECT).get(0).proxyPlusUpstreamSeqCpuMicros()).isEqualTo(40);
+    assertThat(rounds.get(Report.GATEWAY_MTLS).get(0).proxyPlusUpstreamConcCpuMicros()).isEqualTo(74);
+    // Ratios paired per round: 74/40 = 1.85 and 96/60 = 1.6, median 1.725.
+    assertThat(report.ratioMedian(Report.GATEWAY_MTLS, Measurement::proxyPlusUpstreamSeqCpuMicros))
+        .isCloseTo(1.725, within(1e-9));
+    assertThat(report.summaryTable())
+        .contains("| system CPU (proxy + upstream) µs/call seq / conc | system CPU × direct seq / conc |")
+        .contains("| 1.00 / 1.00 | 50 / 50 | 1.00 / 1.00 | 10 / 10 |")
+        .contains("| 85 / 85 | 1.73 / 1.73 | 10 / 10 |");
+    assertThat(report.roundsTable()).contains("| 1 | gateway (mtls) | 150 | 260 | 500 | 30 / 30 | 44 / 44 | 74 / 74 | 10 / 10 |");
+  }
+
+  @Test
+  void theProcessTableHasEveryProcessOfEveryTargetWithUserAndSystemApart() {
+    Map<String, List<Measurement>> rounds = new LinkedHashMap<>();
+    Measurement.PerCall proxySeq = new Measurement.PerCall(90, 30, 4.5, 0.25);
+    Measurement.PerCall proxyConc = new Measurement.PerCall(30, 10, 0.5, 0.01);
+    Measurement.PerCall upstreamSeq = new Measurement.PerCall(40, 20, 3, Double.NaN);
+    Measurement.PerCall upstreamConc = new Measurement.PerCall(20, 10, 1, Double.NaN);
+    Measurement.PerCall client = new Measurement.PerCall(100, 50, 2, 1);
+    rounds.put(Report.DIRECT, List.of(new Measurement(Report.DIRECT, 1, 100, 200, 1000, Measurement.PerCall.NONE,
+        Measurement.PerCall.NONE, upstreamSeq, upstreamConc, client, client, 0)));
+    rounds.put(Report.NGINX, List.of(new Measurement(Report.NGINX, 1, 100, 200, 1000, proxySeq, proxyConc,
+        upstreamSeq, upstreamConc, client, client, 0)));
+    String table = new Report(List.of(Report.DIRECT, Report.NGINX), rounds).processTable();
+
+    assertThat(table.lines().filter(l -> l.startsWith("| direct |"))).containsExactly(
+        "| direct | upstream | 40 | 20 | 20 | 10 | 3.0 / 1.0 | n/a / n/a |",
+        "| direct | client | 100 | 50 | 100 | 50 | 2.0 / 2.0 | 1.00 / 1.00 |");
+    assertThat(table.lines().filter(l -> l.startsWith("| nginx |"))).containsExactly(
+        "| nginx | proxy (nginx) | 90 | 30 | 30 | 10 | 4.5 / 0.5 | 0.25 / 0.01 |",
+        "| nginx | upstream | 40 | 20 | 20 | 10 | 3.0 / 1.0 | n/a / n/a |",
+        "| nginx | client | 100 | 50 | 100 | 50 | 2.0 / 2.0 | 1.00 / 1.00 |");
   }
 
   @Test
