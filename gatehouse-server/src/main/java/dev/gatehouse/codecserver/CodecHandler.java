@@ -109,8 +109,9 @@ final class CodecHandler extends Handler.Abstract {
         .startNanos(start)
         .build();
     exchange.context = context;
-    String namespace = namespaceOf(request, route);
-    Reply early = guarded(() -> checkRequest(request, route, origin, out, namespace));
+    List<String> headerNamespaces = request.getHeaders().getValuesList(NAMESPACE_HEADER);
+    String namespace = headerNamespaces.size() == 1 ? headerNamespaces.get(0) : route.pathNamespace();
+    Reply early = guarded(() -> checkRequest(request, route, origin, out, headerNamespaces, namespace));
     if (early != null) {
       exchange.reply(early);
       return true;
@@ -194,13 +195,6 @@ final class CodecHandler extends Handler.Abstract {
     return headers;
   }
 
-  /** The namespace the header or path names, or {@code null} when none or they disagree (refused in checks). */
-  private static String namespaceOf(Request request, CodecRoute route) {
-    List<String> headerNamespaces = request.getHeaders().getValuesList(NAMESPACE_HEADER);
-    String header = headerNamespaces.size() == 1 ? headerNamespaces.get(0) : null;
-    return header != null ? header : route.pathNamespace();
-  }
-
   private Reply refusal(Status status, HttpFields.Mutable out) {
     String message = status.getDescription() == null ? status.getCode().name() : status.getDescription();
     return switch (status.getCode()) {
@@ -244,7 +238,7 @@ final class CodecHandler extends Handler.Abstract {
 
   /** The cheap checks that reveal nothing, before the caller is identified; {@code null} when all pass. */
   private Reply checkRequest(Request request, CodecRoute route, String origin, HttpFields.Mutable out,
-      String namespace) {
+      List<String> headerNamespaces, String namespace) {
     if (origin != null) {
       // A browser page from another origin gets nothing, not even a decoded answer it could not read: the request
       // could carry the user's client certificate.
@@ -264,7 +258,6 @@ final class CodecHandler extends Handler.Abstract {
       return Reply.text(413, "request body too large");
     }
 
-    List<String> headerNamespaces = request.getHeaders().getValuesList(NAMESPACE_HEADER);
     if (headerNamespaces.size() > 1) {
       return Reply.text(400, "more than one X-Namespace header");
     }

@@ -229,16 +229,13 @@ public final class CallPipeline {
       CompletableFuture<GateVerdict> stage;
       try {
         CompletionStage<GateVerdict> answer = gate.admit(call);
-        if (answer == null) {
-          log.error("call refused: pipeline stage {} returned no verdict", gate.getClass().getName());
-          then.accept(GateVerdict.refuse(Status.INTERNAL.withDescription(NOT_CHECKED)));
-          return;
-        }
-        stage = answer.toCompletableFuture();
+        stage = answer == null ? null : answer.toCompletableFuture();
       } catch (Exception | LinkageError e) {
-        log.error("call refused: pipeline stage {} failed on {}", gate.getClass().getName(), call.method().fullName(),
-            e);
-        then.accept(GateVerdict.refuse(Status.INTERNAL.withDescription(NOT_CHECKED)));
+        then.accept(verdict(gate, call, null, e));
+        return;
+      }
+      if (stage == null) {
+        then.accept(verdict(gate, call, null, null));
         return;
       }
       if (!stage.isDone()) {
@@ -254,9 +251,7 @@ public final class CallPipeline {
         }, loop);
         return;
       }
-      GateVerdict v = stage.isCompletedExceptionally()
-          ? verdict(gate, call, null, stage.handle((x, e) -> e).join())
-          : verdict(gate, call, stage.getNow(null), null);
+      GateVerdict v = stage.handle((verdict, failure) -> verdict(gate, call, verdict, failure)).join();
       if (!(v instanceof GateVerdict.Admit admit)) {
         then.accept(v);
         return;

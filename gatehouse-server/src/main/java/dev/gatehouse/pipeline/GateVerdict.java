@@ -32,11 +32,6 @@ public sealed interface GateVerdict {
     return new Refuse(status);
   }
 
-  /** {@link #refuse(Status)}, as a completed stage. */
-  static CompletionStage<GateVerdict> refused(Status status) {
-    return CompletableFuture.completedStage(refuse(status));
-  }
-
   /** @param responseRewriter applied to every response message, or {@code null} to pass them through */
   record Admit(UnaryOperator<byte[]> responseRewriter) implements GateVerdict {
     static final Admit PLAIN = new Admit(null);
