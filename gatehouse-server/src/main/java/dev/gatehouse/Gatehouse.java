@@ -9,6 +9,10 @@ import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.ConfigValidator;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.LoadedConfig;
+import dev.gatehouse.audit.AuditBroker;
+import dev.gatehouse.audit.AuditLog;
+import dev.gatehouse.audit.AuditLogs;
+import dev.gatehouse.auth.PluginContext;
 import dev.gatehouse.pipeline.CallGate;
 import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.proxy.DataPlane;
@@ -22,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -201,6 +206,7 @@ public final class Gatehouse implements AutoCloseable {
         AccessController accessController = access.build();
         lifecycle.resource("access controller", accessController);
         CallPipeline.Builder pipeline = CallPipeline.builder(accessController);
+        pipeline.auditLog(auditLog(c, accessController, meters, scheduler, lifecycle));
         gates.forEach(pipeline::gate);
         CallPipeline calls = pipeline.build();
         DataPlane dataPlane = dp.pipeline(calls).build();
@@ -225,6 +231,24 @@ public final class Gatehouse implements AutoCloseable {
         lifecycle.close();
         throw e;
       }
+    }
+
+    /** The audit log from {@code audit}, started before the faces and closed after them. */
+    private AuditLog auditLog(GatehouseConfig c, AccessController access, PrometheusMeterRegistry meters,
+        ScheduledExecutorService scheduler, Lifecycle lifecycle) {
+      if (!c.audit().on()) {
+        log.warn("no audit log: calls are not recorded (add an audit section with audit.dir)");
+        return AuditLog.OFF;
+      }
+      PluginContext context = PluginContext.builder(c.global().authorization())
+          .origin(config.origin())
+          .meterRegistry(meters)
+          .scheduler(scheduler)
+          .build();
+      AuditBroker broker = AuditLogs.fromConfig(c.audit(), access.catalog(), context);
+      lifecycle.add(Component.of("audit log", broker::start, broker));
+      log.info("audit log in {} ({} mode)", c.audit().dir(), broker.mode().name().toLowerCase(Locale.ROOT));
+      return broker;
     }
 
     private static ScheduledExecutorService newScheduler() {

@@ -67,7 +67,10 @@ public record AuditRule(
 
     boolean matches(AuditEvent call) {
       ApiMethod m = call.method();
-      if (!rule.apis.isEmpty() && !any(fullNames, m.fullName()) && !any(methodNames, m.methodName())) {
+      String full = m.fullName();
+      String bare = full.startsWith("/") ? full.substring(1) : full;
+      if (!rule.apis.isEmpty() && !any(fullNames, full) && !any(fullNames, bare)
+          && !any(methodNames, m.methodName())) {
         return false;
       }
       if (!rule.faces.isEmpty() && !rule.faces.contains(call.face())) {

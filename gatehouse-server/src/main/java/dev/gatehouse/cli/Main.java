@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "Gatehouse 0.1.0",
     description = "The Temporal security model for self-hosted Temporal Services.",
-    subcommands = {StartCommand.class, StartDevCommand.class, CertsCommand.class, CodecCommand.class})
+    subcommands = {StartCommand.class, StartDevCommand.class, CertsCommand.class, CodecCommand.class,
+        AuditCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

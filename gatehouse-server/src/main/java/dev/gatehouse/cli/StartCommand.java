@@ -1,7 +1,10 @@
 package dev.gatehouse.cli;
 
 import dev.gatehouse.Gatehouse;
+import dev.gatehouse.config.Audit;
+import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigLoader;
+import dev.gatehouse.config.LoadedConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,12 +28,16 @@ final class StartCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Gatehouse.Builder builder = Gatehouse.builder();
-    if (configFile != null) {
-      builder.withConfig(ConfigLoader.loadFile(configFile));
-    } else {
-      builder.withConfigLoader(configDir == null ? Path.of("config") : configDir, env, zone);
+    LoadedConfig loaded = configFile != null
+        ? ConfigLoader.loadFile(configFile)
+        : ConfigLoader.load(configDir == null ? Path.of("config") : configDir, env, zone);
+    if (loaded.config().audit() == Audit.ABSENT) {
+      // A gateway that silently records nothing is the wrong default for a security product: make it a choice.
+      throw new ConfigException(null, "audit",
+          "missing: configure the audit log (audit.dir: /var/lib/gatehouse/audit) or turn it off explicitly "
+              + "(audit.enabled: false)");
     }
+    Gatehouse.Builder builder = Gatehouse.builder().withConfig(loaded);
     Gatehouse gatehouse = builder.build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(gatehouse::close, "gatehouse-shutdown"));
     gatehouse.awaitTermination();

@@ -3,6 +3,7 @@ package dev.gatehouse.cli;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.auth.ClaimMapper;
 import dev.gatehouse.codecserver.KeyringFiles;
+import dev.gatehouse.config.Audit;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.GatehouseConfig;
@@ -70,7 +71,9 @@ final class StartDevCommand implements Callable<Integer> {
     GatehouseConfig c = DevMode.config(pki,
         new Listen("127.0.0.1:" + port, "127.0.0.1:" + httpPort, Duration.ofSeconds(10)),
         upstreamPort, DevMode.SERVER_NAME, devAuthorization());
-    return new GatehouseConfig(c.global(), c.listen(), c.upstream(), codecServer(pki, keyring));
+    // Dev mode records every call too, so what a worker does can be read back with `gatehouse audit search`.
+    return new GatehouseConfig(c.global(), c.listen(), c.upstream(), codecServer(pki, keyring),
+        Audit.inDirectory(pki.dir().resolve("audit").toString()));
   }
 
   /**

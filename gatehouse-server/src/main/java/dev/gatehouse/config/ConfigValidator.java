@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,6 +54,61 @@ public final class ConfigValidator {
     checkListen(config.listen());
     checkUpstream(config.upstream());
     checkCodecServer(config.codecServer(), config.listen());
+    checkAudit(config.audit());
+  }
+
+  private void checkAudit(Audit audit) {
+    if (!audit.on()) {
+      return;
+    }
+    if (audit.dir() == null || audit.dir().isBlank()) {
+      fail("audit.dir", "required: the folder for audit segments, their digests and the audit keys "
+          + "(or set audit.enabled: false)");
+    }
+    if (!Set.of("blocking", "buffered").contains(audit.mode())) {
+      fail("audit.mode", "must be blocking or buffered, got " + ConfigText.quoted(audit.mode()));
+    }
+    if (audit.nodeId() != null && !audit.nodeId().matches("[A-Za-z0-9._-]{1,64}")) {
+      fail("audit.nodeId", "letters, digits, '.', '_' and '-' only, at most 64 (it names files)");
+    }
+    if (audit.maxSegmentBytes() < 1024) {
+      fail("audit.maxSegmentBytes", "must be at least 1024 (e.g. 67108864 for 64 MiB)");
+    }
+    positive("audit.maxSegmentAge", audit.maxSegmentAge(), "1h");
+    positiveIfSet("audit.retention", audit.retention(), "or remove the key to keep every segment");
+    if (audit.queueCapacity() < 1) {
+      fail("audit.queueCapacity", "must be positive (e.g. 65536)");
+    }
+    if (audit.longPollSampleEvery() < 1) {
+      fail("audit.longPollSampleEvery", "must be at least 1 (1 records every long poll)");
+    }
+    readableFile("audit.signingKeyFile", audit.signingKeyFile());
+    for (int i = 0; i < audit.rules().size(); i++) {
+      AuditPolicyRule r = audit.rules().get(i);
+      String key = "audit.rules[" + i + "]";
+      if (r.level() == null || !Set.of("none", "metadata", "request").contains(r.level())) {
+        fail(key + ".level", "must be none, metadata or request");
+      }
+      if (r.sampleEvery() < 1) {
+        fail(key + ".sampleEvery", "must be at least 1");
+      }
+      for (String f : r.faces()) {
+        if (!Set.of("grpc", "http", "codec", "control").contains(f)) {
+          fail(key + ".faces", "unknown face " + ConfigText.quoted(f) + " (grpc, http, codec or control)");
+        }
+      }
+      for (String a : r.access()) {
+        if (!Set.of("read", "write", "admin").contains(a)) {
+          fail(key + ".access", "unknown access class " + ConfigText.quoted(a) + " (read, write or admin)");
+        }
+      }
+    }
+    for (int i = 0; i < audit.sinks().size(); i++) {
+      Object type = audit.sinks().get(i).get("type");
+      if (!(type instanceof String t) || t.isBlank()) {
+        fail("audit.sinks[" + i + "].type", "required: the sink's type (http, syslog, or a plugin's name)");
+      }
+    }
   }
 
   private void checkTls(RootTls tls) {

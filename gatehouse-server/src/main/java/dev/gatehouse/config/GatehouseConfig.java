@@ -5,13 +5,25 @@ package dev.gatehouse.config;
  *
  * <p>Key names follow Temporal's server configuration where Temporal has one ({@code global.tls},
  * {@code global.authorization}), so an operator can copy those sections across unchanged. Gatehouse's own
- * sections ({@code listen}, {@code upstream}, {@code codecServer}) sit beside {@code global}.
+ * sections ({@code listen}, {@code upstream}, {@code codecServer}, {@code audit}) sit beside {@code global}.
  */
-public record GatehouseConfig(Global global, Listen listen, Upstream upstream, CodecServer codecServer) {
+public record GatehouseConfig(
+    Global global, Listen listen, Upstream upstream, CodecServer codecServer, Audit audit) {
   public GatehouseConfig {
     global = global == null ? Global.DEFAULT : global;
     listen = listen == null ? Listen.DEFAULT : listen;
     upstream = upstream == null ? Upstream.DEFAULT : upstream;
     codecServer = codecServer == null ? CodecServer.DISABLED : codecServer;
+    audit = audit == null ? Audit.ABSENT : audit;
+  }
+
+  /** Without an {@code audit} section. */
+  public GatehouseConfig(Global global, Listen listen, Upstream upstream, CodecServer codecServer) {
+    this(global, listen, upstream, codecServer, null);
+  }
+
+  /** This configuration with {@code audit} instead. */
+  public GatehouseConfig withAudit(Audit audit) {
+    return new GatehouseConfig(global, listen, upstream, codecServer, audit);
   }
 }

@@ -1,6 +1,7 @@
 package dev.gatehouse.pipeline;
 
 import dev.gatehouse.api.ApiMethod;
+import dev.gatehouse.audit.AuditBroker;
 import dev.gatehouse.auth.AccessCheck;
 import dev.gatehouse.auth.AuthInfo;
 import dev.gatehouse.auth.Identification;
@@ -28,6 +29,7 @@ public final class CallContext {
   private final SocketAddress remoteAddress;
   private final long startNanos;
   private final long startEpochMillis;
+  private final String callId;
 
   private Identification identification;
   private String namespace;
@@ -48,6 +50,7 @@ public final class CallContext {
     this.remoteAddress = b.remoteAddress;
     this.startNanos = b.startNanos;
     this.startEpochMillis = System.currentTimeMillis();
+    this.callId = AuditBroker.newCallId();
   }
 
   /**
@@ -97,6 +100,11 @@ public final class CallContext {
   /** Wall-clock milliseconds when the call arrived, for records. */
   public long startEpochMillis() {
     return startEpochMillis;
+  }
+
+  /** The call's id: its audit records' {@code log_id}, unique per call. */
+  public String callId() {
+    return callId;
   }
 
   /** Who the caller is, once identified from the headers; {@code null} before. */

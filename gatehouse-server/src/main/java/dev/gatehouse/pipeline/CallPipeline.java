@@ -1,6 +1,7 @@
 package dev.gatehouse.pipeline;
 
 import dev.gatehouse.api.ApiCatalog;
+import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.auth.AccessCheck;
 import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.auth.Claims;
@@ -202,9 +203,11 @@ public final class CallPipeline {
       then.accept(!stage.isCompletedExceptionally());
       return;
     }
+    // Durable-record waits (blocking mode) end on the audit writer thread; resume on the call's own loop.
     stage.whenCompleteAsync((ignored, failure) -> {
-      if (failure != null) {
-        log.error("audit record for {} failed: {}", call.method().fullName(), failure.toString());
+      // The audit log says which sink failed and why, rate-limited; a line per refused call would flood the log.
+      if (failure != null && log.isDebugEnabled()) {
+        log.debug("audit record for {} failed: {}", call.method().fullName(), failure.toString());
       }
       then.accept(failure == null);
     }, loop);
@@ -298,6 +301,20 @@ public final class CallPipeline {
     /** The audit log's hook; default none. */
     public Builder audit(AuditHook hook) {
       this.audit = Objects.requireNonNull(hook);
+      return this;
+    }
+
+    /**
+     * Records every call in {@code log}: its decision before anything is forwarded (the audit hook) and its outcome
+     * when it closes (an observer).
+     */
+    public Builder auditLog(AuditLog log) {
+      Objects.requireNonNull(log);
+      if (log == AuditLog.OFF) {
+        return this;
+      }
+      this.audit = call -> log.decided(AuditEvents.of(call));
+      observers.add(call -> log.completed(AuditEvents.of(call)));
       return this;
     }
 
