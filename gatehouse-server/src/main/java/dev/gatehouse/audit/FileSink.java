@@ -189,8 +189,8 @@ public final class FileSink implements AuditSink {
     if (position + size <= allocated) {
       return;
     }
-    long target = Math.max(position + size, allocated + PREALLOCATE_STEP);
-    target = Math.min(target, Math.max(position + size, maxSegmentBytes + PREALLOCATE_STEP));
+    // Never far past the segment's end: a small segment (a test's, a low-traffic node's) stays small on disk.
+    long target = Math.max(position + size, Math.min(allocated + PREALLOCATE_STEP, maxSegmentBytes + (64 << 10)));
     ByteBuffer zeros = ByteBuffer.allocate(64 << 10);
     long at = allocated;
     while (at < target) {
