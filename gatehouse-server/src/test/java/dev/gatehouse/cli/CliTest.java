@@ -75,13 +75,31 @@ class CliTest {
   void aPortInUseIsOneLineAndExitCodeOne() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       Files.writeString(dir.resolve("base.yaml"),
-          "listen:\n  grpcAddress: 127.0.0.1:0\n  httpAddress: 127.0.0.1:" + taken.getLocalPort() + "\n");
+          "listen:\n  grpcAddress: 127.0.0.1:0\n  httpAddress: 127.0.0.1:" + taken.getLocalPort() + "\n"
+              + "audit:\n  enabled: false\n");
       Run run = run("start", "--config-dir", dir.toString());
       assertThat(run.code()).isEqualTo(1);
       assertThat(run.stderr().lines().toList()).singleElement().asString()
           .startsWith("gatehouse: cannot start the health and metrics endpoint: ")
           .contains("127.0.0.1:" + taken.getLocalPort());
     }
+  }
+
+  @Test
+  void startRefusesAConfigurationThatDoesNotSayWhereTheAuditLogGoes() throws Exception {
+    Files.writeString(dir.resolve("base.yaml"), "listen:\n  grpcAddress: 127.0.0.1:0\n");
+    Run run = run("start", "--config-dir", dir.toString());
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.stderr().lines().toList()).singleElement().asString()
+        .contains("audit", "audit.dir", "audit.enabled: false");
+  }
+
+  @Test
+  void anAuditSectionWithoutAFolderIsOneLine() throws Exception {
+    Files.writeString(dir.resolve("base.yaml"), "listen:\n  grpcAddress: 127.0.0.1:0\naudit:\n  mode: blocking\n");
+    Run run = run("start", "--config-dir", dir.toString());
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.stderr().lines().toList()).singleElement().asString().contains("base.yaml", "audit.dir");
   }
 
   private static X509Certificate read(Path pem) throws Exception {

@@ -4,12 +4,17 @@ import static dev.gatehouse.codecserver.CodecFixtures.data;
 import static dev.gatehouse.codecserver.CodecFixtures.encoding;
 import static dev.gatehouse.codecserver.CodecFixtures.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.DevCluster;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.codec.EncryptionCodec;
 import dev.gatehouse.codec.Keyring;
+import dev.gatehouse.cli.Main;
+import dev.gatehouse.config.Audit;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.Global;
@@ -22,7 +27,9 @@ import io.temporal.api.common.v1.Payloads;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.history.v1.History;
 import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.workflowservice.v1.DescribeNamespaceRequest;
 import io.temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryRequest;
+import io.grpc.StatusRuntimeException;
 import io.temporal.authorization.AuthorizationGrpcMetadataProvider;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
@@ -79,7 +86,8 @@ class CodecEndToEndTest {
         null, false);
     gatehouse = Gatehouse.builder().withConfig(new GatehouseConfig(
         new Global(base.global().tls(), signer.authorization()), base.listen(), base.upstream(),
-        new CodecServer("127.0.0.1:0", codecTls, List.of(UI_ORIGIN), false, null, keyring.toString(), null)))
+        new CodecServer("127.0.0.1:0", codecTls, List.of(UI_ORIGIN), false, null, keyring.toString(), null),
+        Audit.inDirectory(dir.resolve("audit").toString())))
         .build().start();
     browser = CodecFixtures.client(CodecFixtures.certificate(pki.caCert()), null);
 
@@ -178,6 +186,84 @@ class CodecEndToEndTest {
     });
     String everything = history.toByteString().toString(StandardCharsets.ISO_8859_1);
     assertThat(everything).doesNotContain(SECRET_NAME).doesNotContain(SIGNALLED_NAME).doesNotContain("hello");
+  }
+
+  @Test
+  void everyCallIsInTheAuditLogDenialsIncludedAndAuditSearchReadsItBack() throws Exception {
+    String malloryToken = signer.bearer("mallory", "payments:admin");
+    assertThat(fromTheWebUi("/decode", "default", malloryToken, List.of(workflowResult())).statusCode())
+        .isEqualTo(403);
+    assertThat(fromTheWebUi("/decode", "default", signer.bearer("ada", "default:read"), List.of(workflowResult()))
+        .statusCode()).isEqualTo(200);
+    String workerToken = signer.bearer("worker", "default:write");
+    WorkflowServiceStubs stubs = DevCluster.stubs(gatehouse.grpcPort(), pki.caCert(), pki.clientCert(),
+        pki.clientKey(), o -> o.addGrpcMetadataProvider(new AuthorizationGrpcMetadataProvider(() -> workerToken)));
+    try {
+      assertThatThrownBy(() -> stubs.blockingStub().describeNamespace(
+          DescribeNamespaceRequest.newBuilder().setNamespace("payments").build()))
+          .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("PERMISSION_DENIED");
+    } finally {
+      stubs.shutdownNow();
+    }
+    // Decision records are durable before a call goes on (blocking mode), so they are all on disk now.
+    Path audit = dir.resolve("audit");
+    List<JsonNode> starts = search(audit, "--api", "StartWorkflowExecution");
+    assertThat(starts).anySatisfy(r -> {
+      assertThat(r.path("principal").path("id").asText()).isEqualTo("worker");
+      assertThat(r.path("raw_details").path("decision").asText()).isEqualTo("allow");
+      assertThat(r.path("raw_details").path("face").asText()).isEqualTo("grpc");
+      assertThat(r.path("raw_details").path("target").path("workflow_id").asText()).isEqualTo("encrypted-1");
+      assertThat(r.path("raw_details").path("target").path("task_queue").asText()).isEqualTo("encrypted");
+    });
+    assertThat(search(audit, "--api", "Poll*TaskQueue")).as("long polls sampled 1 in 100").hasSizeLessThan(20);
+    List<JsonNode> denials = search(audit, "--decision", "deny");
+    assertThat(denials).anySatisfy(r -> {
+      assertThat(r.path("raw_details").path("face").asText()).isEqualTo("codec");
+      assertThat(r.path("principal").path("id").asText()).isEqualTo("mallory");
+      assertThat(r.path("status").asText()).isEqualTo("PERMISSION_DENIED");
+    });
+    assertThat(denials).anySatisfy(r -> {
+      assertThat(r.path("raw_details").path("face").asText()).isEqualTo("grpc");
+      assertThat(r.path("operation").asText()).isEqualTo("DescribeNamespace");
+      assertThat(r.path("raw_details").path("namespace").asText()).isEqualTo("payments");
+    });
+    assertThat(search(audit, "--principal", "ada", "--decision", "allow"))
+        .anySatisfy(r -> assertThat(r.path("raw_details").path("face").asText()).isEqualTo("codec"));
+
+    StringBuilder everything = new StringBuilder();
+    try (var files = java.nio.file.Files.list(audit)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".jsonl")).toList()) {
+        everything.append(java.nio.file.Files.readString(f));
+      }
+    }
+    assertThat(everything.toString()).doesNotContain(SECRET_NAME, SIGNALLED_NAME, workerToken.substring(7),
+        malloryToken.substring(7));
+    assertThat(cli("audit", "verify", audit.toString()).code()).isZero();
+  }
+
+  record CliRun(int code, String out) {}
+
+  static CliRun cli(String... args) {
+    java.io.PrintStream original = System.out;
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+    try {
+      return new CliRun(Main.run(args), out.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(original);
+    }
+  }
+
+  static List<JsonNode> search(Path audit, String... filters) throws Exception {
+    List<String> args = new ArrayList<>(List.of("audit", "search", audit.toString(), "--json"));
+    args.addAll(List.of(filters));
+    CliRun run = cli(args.toArray(String[]::new));
+    assertThat(run.code()).isZero();
+    List<JsonNode> out = new ArrayList<>();
+    for (String line : run.out().lines().toList()) {
+      out.add(new ObjectMapper().readTree(line));
+    }
+    return out;
   }
 
   @Test
