@@ -1,6 +1,7 @@
 package dev.gatehouse.bench.load;
 
 import dev.gatehouse.Gatehouse;
+import dev.gatehouse.config.Audit;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.dev.DevPki;
 import java.nio.file.Path;
@@ -16,6 +17,9 @@ import java.nio.file.Path;
 public final class GatewayMain {
   private static final String USAGE = "usage: GatewayMain <pki-dir> <upstream-port> [mtls | jwt <jwks-file>]";
 
+  /** With this system property set to a folder, the gateway runs with its audit log on (blocking mode) there. */
+  public static final String AUDIT_DIR_PROPERTY = "gatehouse.bench.auditDir";
+
   private GatewayMain() {}
 
   public static void main(String[] args) {
@@ -27,6 +31,10 @@ public final class GatewayMain {
       System.err.println(USAGE);
       System.exit(2);
       return;
+    }
+    String auditDir = System.getProperty(AUDIT_DIR_PROPERTY);
+    if (auditDir != null) {
+      config = config.withAudit(Audit.inDirectory(auditDir));
     }
     Gatehouse gateway = Gatehouse.builder().withConfig(config).build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "gateway-shutdown"));

@@ -45,6 +45,8 @@ import java.util.stream.Stream;
  */
 public final class LoadHarness {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+  /** The target name of the gateway measured with its audit log on ({@code --audit}). */
+  private static final String AUDIT_TARGET = "gatehouse-audit";
 
   private final Options options;
   private final ProcessCpu cpu = ProcessCpu.probe();
@@ -129,6 +131,16 @@ public final class LoadHarness {
             START_TIMEOUT));
         say(other.getKey() + " (class path " + other.getValue() + ", " + compareAuth.argument() + ") pid " + g.pid()
             + " on port " + g.port());
+        options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
+        otherGateways.add(g);
+      }
+      if (options.audit) {
+        // The same build with the audit log on, blocking mode, its folder on the work dir's disk.
+        List<String> auditJvm = gatewayJvm(jvm, dir, AUDIT_TARGET);
+        auditJvm.add("-D" + GatewayMain.AUDIT_DIR_PROPERTY + "=" + dir.resolve("audit"));
+        ChildJvm g = own(ChildJvm.start(AUDIT_TARGET, GatewayMain.class, auditJvm,
+            gatewayArgs(pki, upstream.port(), compareAuth, issuer), dir, START_TIMEOUT));
+        say(AUDIT_TARGET + " (audit log on, blocking) pid " + g.pid() + " on port " + g.port());
         options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
         otherGateways.add(g);
       }
@@ -528,13 +540,15 @@ public final class LoadHarness {
           --compare-gateway NAME=CLASSPATH
                                  also measure a gateway built elsewhere (e.g. a copy of the bench jar from
                                  another commit) as target NAME, in the same rounds (repeatable)
+          --audit                also measure the gateway with its audit log on (blocking mode, file sink) as
+                                 target gatehouse-audit, in the same rounds
           --jfr                  record the gateway with JFR (profile settings); keeps the work dir
           --keep                 keep the work dir (PKI, configs, logs)
         """;
 
     /** Names of the run's own processes and targets (child logs and JFR files are named after them). */
     private static final List<String> RESERVED_NAMES = List.of(Report.DIRECT, Report.NGINX, "upstream",
-        GatewayAuth.MTLS.process(), GatewayAuth.JWT.process());
+        GatewayAuth.MTLS.process(), GatewayAuth.JWT.process(), AUDIT_TARGET);
 
     int rounds = 4;
     int calls = 5000;
@@ -553,6 +567,7 @@ public final class LoadHarness {
     final Map<String, String> compareGateways = new LinkedHashMap<>();
     EnumSet<GatewayAuth> auth = EnumSet.allOf(GatewayAuth.class);
     boolean jfr;
+    boolean audit;
     boolean keep;
     boolean help;
     private final List<String> given = new ArrayList<>();
@@ -572,6 +587,7 @@ public final class LoadHarness {
           case "--help", "-h" -> o.help = true;
           case "--no-nginx" -> o.nginx = false;
           case "--jfr" -> o.jfr = true;
+          case "--audit" -> o.audit = true;
           case "--keep" -> o.keep = true;
           default -> {
             if (value == null) {
