@@ -73,7 +73,7 @@ final class StartDevCommand implements Callable<Integer> {
         upstreamPort, DevMode.SERVER_NAME, devAuthorization());
     // Dev mode records every call too, so what a worker does can be read back with `gatehouse audit search`.
     return new GatehouseConfig(c.global(), c.listen(), c.upstream(), codecServer(pki, keyring),
-        Audit.inDirectory(pki.dir().resolve("audit").toString()));
+        Audit.inDirectory(auditDir(pki).toString()));
   }
 
   /**
@@ -144,11 +144,17 @@ final class StartDevCommand implements Callable<Integer> {
 
         Temporal CLI:  temporal workflow show --workflow-id <id> --address %s --tls-ca-path %s \\
                          --tls-cert-path %s --tls-key-path %s
+
+        Audit log:     ./gatehouse audit tail %s --follow      (verify: ./gatehouse audit verify %s)
         """,
         target, pki.caCert(), pki.clientCert(), pki.clientKey(), gatehouse.httpPort(), gatehouse.httpPort(),
         target, pki.caCert(), pki.clientCert(), pki.clientKey(),
-        target, pki.caCert(), pki.clientCert(), pki.clientKey());
+        target, pki.caCert(), pki.clientCert(), pki.clientKey(), auditDir(pki), auditDir(pki));
     out.flush();
+  }
+
+  static Path auditDir(DevPki pki) {
+    return pki.dir().resolve("audit");
   }
 
   /** Dev mode authorizes by client certificate: the generated {@code dev-worker} certificate is a system admin. */
