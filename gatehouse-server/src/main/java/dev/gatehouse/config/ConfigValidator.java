@@ -191,6 +191,20 @@ public final class ConfigValidator {
       samePort("listen.httpAddress", listen.httpAddress(), "listen.grpcAddress", listen.grpcAddress());
     }
     nonNegative("listen.shutdownGracePeriod", listen.shutdownGracePeriod(), "e.g. 30s; 0 stops at once");
+    atLeast("listen.maxHeaderListBytes", listen.maxHeaderListBytes(), 8 * 1024,
+        "gRPC's own default; e.g. 65536");
+    atLeast("listen.maxConcurrentCallsPerConnection", listen.maxConcurrentCallsPerConnection(), 1, "e.g. 1000");
+    atLeast("listen.maxRstFramesPerWindow", listen.maxRstFramesPerWindow(), 1, "e.g. 200");
+    Duration window = listen.rstFramesWindow();
+    if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.toNanos() % 1_000_000_000L != 0) {
+      fail("listen.rstFramesWindow", "must be a whole number of seconds, at least 1s (e.g. 10s)");
+    }
+  }
+
+  private void atLeast(String key, int value, int minimum, String example) {
+    if (value < minimum) {
+      fail(key, "must be at least " + minimum + " (" + example + ")");
+    }
   }
 
   private void checkUpstream(Upstream upstream) {
