@@ -227,6 +227,10 @@ public final class ConfigValidator {
     if (codec.maxBodyBytes() <= 0) {
       fail("codecServer.maxBodyBytes", "must be positive (e.g. 4194304 for 4 MiB)");
     }
+    if (codec.maxInFlightBodyBytes() < codec.maxBodyBytes()) {
+      fail("codecServer.maxInFlightBodyBytes", "must be at least codecServer.maxBodyBytes (e.g. 67108864 for 64 MiB)");
+    }
+    positive("codecServer.bodyReadTimeout", codec.bodyReadTimeout(), "e.g. 30s");
     for (int i = 0; i < codec.allowedOrigins().size(); i++) {
       String value = codec.allowedOrigins().get(i);
       Matcher m = ORIGIN.matcher(value);

@@ -498,6 +498,16 @@ class ConfigValidatorTest {
   }
 
   @Test
+  void theCodecBodyBudgetHoldsOneBodyAndTheReadTimeoutIsPositive() {
+    invalid("codecServer:\n  address: 127.0.0.1:8081\n  maxBodyBytes: 1048576\n  maxInFlightBodyBytes: 1000\n",
+        "codecServer.maxInFlightBodyBytes", "must be at least codecServer.maxBodyBytes");
+    invalid("codecServer:\n  address: 127.0.0.1:8081\n  bodyReadTimeout: 0s\n", "codecServer.bodyReadTimeout",
+        "must be a positive duration");
+    assertThatCode(() -> validate("codecServer:\n  address: 127.0.0.1:8081\n  maxInFlightBodyBytes: 8388608\n"
+        + "  bodyReadTimeout: 10s\n")).doesNotThrowAnyException();
+  }
+
+  @Test
   void maxBodyBytesMustBePositive() {
     invalid("codecServer:\n  address: 127.0.0.1:8081\n  maxBodyBytes: 0\n", "codecServer.maxBodyBytes",
         "must be positive (");
