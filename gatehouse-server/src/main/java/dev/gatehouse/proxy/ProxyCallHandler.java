@@ -47,7 +47,6 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
   private final UpstreamFailures failures;
   private final Metadata.Key<String> tokenHeader;
   private final Metadata.Key<String> extraHeader;
-
   private final InputWarnings warnings;
 
   ProxyCallHandler(ProxiedMethod method, LoopLocalUpstream upstream, CallPipeline pipeline, UpstreamFailures failures,
