@@ -279,6 +279,7 @@ public final class Gatehouse implements AutoCloseable {
           .upstream(ConfigValidator.socketAddress(c.upstream().address(), false))
           .connectTimeout(c.upstream().connectTimeout())
           .shutdownGrace(c.listen().shutdownGracePeriod())
+          .http2Limits(c.listen())
           .meterRegistry(meters)
           .peerCertificates(FrontendTls::peerOf);
       if (frontend.enabled()) {

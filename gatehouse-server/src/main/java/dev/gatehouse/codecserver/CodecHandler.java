@@ -13,10 +13,7 @@ import dev.gatehouse.tls.PeerCertificate;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.temporal.api.common.v1.Payload;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -57,7 +54,6 @@ final class CodecHandler extends Handler.Abstract {
   private static final String PEER_ATTRIBUTE = "dev.gatehouse.codec.peer";
   private static final String TEXT = "text/plain; charset=utf-8";
   private static final String JSON = "application/json";
-  private static final int READ_CHUNK = 16 * 1024;
 
   private static final Metadata.Key<String> X_FORWARDED_FOR =
       Metadata.Key.of("x-forwarded-for", Metadata.ASCII_STRING_MARSHALLER);
@@ -67,15 +63,19 @@ final class CodecHandler extends Handler.Abstract {
   private final CorsPolicy cors;
   private final long maxBodyBytes;
   private final CodecMetrics metrics;
+  private final BodyBudget budget;
+  private final Duration bodyReadTimeout;
 
   CodecHandler(CallPipeline pipeline, NamespaceCodecs codecs, CorsPolicy cors, long maxBodyBytes,
-      CodecMetrics metrics) {
+      CodecMetrics metrics, BodyBudget budget, Duration bodyReadTimeout) {
     this.pipeline = pipeline;
     this.codecs = codecs;
     this.cors = cors;
     // A Java array holds at most ~2 GiB; anything near that is far beyond a sensible codec request anyway.
     this.maxBodyBytes = Math.min(maxBodyBytes, Integer.MAX_VALUE - 64);
     this.metrics = metrics;
+    this.budget = budget;
+    this.bodyReadTimeout = bodyReadTimeout;
   }
 
   private record Reply(int status, String contentType, String body) {
@@ -92,6 +92,10 @@ final class CodecHandler extends Handler.Abstract {
     out.put(HttpHeader.CACHE_CONTROL, "no-store");
     out.put("X-Content-Type-Options", "nosniff");
     out.put(HttpHeader.VARY, "Origin");
+    if (request.isSecure()) {
+      // Browsers (the Web UI calls from one) then never try this host over plain HTTP, where tokens would leak.
+      out.put(HttpHeader.STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+    }
     String origin = request.getHeaders().get(HttpHeader.ORIGIN);
     CodecRoute route = CodecRoute.parse(Request.getPathInContext(request));
     boolean preflight = HttpMethod.OPTIONS.is(request.getMethod());
@@ -125,9 +129,35 @@ final class CodecHandler extends Handler.Abstract {
         return;
       }
       context.requestRead(namespace, null);
-      pipeline.admit(context, resume, admitted -> exchange.reply(admitted instanceof GateVerdict.Refuse refusedCall
-          ? refusal(refusedCall.status(), out)
-          : guarded(() -> apply(request, route, namespace, tag))));
+      pipeline.admit(context, resume, admitted -> {
+        if (admitted instanceof GateVerdict.Refuse refusedCall) {
+          exchange.reply(refusal(refusedCall.status(), out));
+          return;
+        }
+        EncryptionCodec codec = codecs.forNamespace(namespace);
+        if (codec == null) {
+          exchange.reply(Reply.text(400, "no codec keys for this namespace"));
+          return;
+        }
+        // No thread waits for the body: the reader is called back as bytes arrive (slow callers hold sockets and
+        // what they sent, within the budget, until the deadline).
+        new BodyReader(request, maxBodyBytes, budget, (outcome, body) -> {
+          try {
+            exchange.reply(switch (outcome) {
+              case COMPLETE -> guarded(() -> apply(codec, route, namespace, tag, body.bytes(), body.length()));
+              case TOO_LARGE -> Reply.text(413, "request body too large");
+              case OVER_BUDGET -> {
+                out.put(HttpHeader.RETRY_AFTER, "1");
+                yield Reply.text(503, "busy: too many request bodies in flight, retry");
+              }
+              case TIMED_OUT -> Reply.text(408, "request body not received in time");
+              case FAILED -> Reply.text(400, "request body could not be read");
+            });
+          } finally {
+            body.release();
+          }
+        }).start(bodyReadTimeout);
+      });
     });
     return true;
   }
@@ -218,6 +248,7 @@ final class CodecHandler extends Handler.Abstract {
       case 403 -> Status.PERMISSION_DENIED;
       case 404 -> Status.NOT_FOUND;
       case 405 -> Status.UNIMPLEMENTED;
+      case 408 -> Status.DEADLINE_EXCEEDED;
       case 413 -> Status.RESOURCE_EXHAUSTED;
       case 503 -> Status.UNAVAILABLE;
       default -> Status.INTERNAL;
@@ -274,23 +305,12 @@ final class CodecHandler extends Handler.Abstract {
     return null;
   }
 
-  /** The admitted call: read the body, encode or decode. */
-  private Reply apply(Request request, CodecRoute route, String namespace, String tag) {
-    EncryptionCodec codec = codecs.forNamespace(namespace);
-    if (codec == null) {
-      return Reply.text(400, "no codec keys for this namespace");
-    }
-    byte[] body;
-    try {
-      body = readBody(request);
-    } catch (BodyTooLarge e) {
-      return Reply.text(413, "request body too large");
-    } catch (IOException e) {
-      return Reply.text(400, "request body could not be read");
-    }
+  /** The admitted call with its body read: encode or decode. */
+  private Reply apply(EncryptionCodec codec, CodecRoute route, String namespace, String tag, byte[] body,
+      int length) {
     List<Payload> in;
     try {
-      in = PayloadsJson.parse(new String(body, StandardCharsets.UTF_8));
+      in = PayloadsJson.parse(body, length);
     } catch (IllegalArgumentException e) {
       return Reply.text(400, "request body is not a Payloads JSON document");
     }
@@ -367,39 +387,5 @@ final class CodecHandler extends Handler.Abstract {
       }
     }
     return true;
-  }
-
-  /** Reads the body, failing as soon as it grows past {@code maxBodyBytes} rather than after buffering it all. */
-  private byte[] readBody(Request request) throws IOException, BodyTooLarge {
-    long declared = request.getLength();
-    InputStream in = Request.asInputStream(request);
-    byte[] buffer = new byte[declared >= 0 ? (int) declared : (int) Math.min(maxBodyBytes, READ_CHUNK)];
-    int length = 0;
-    while (true) {
-      if (length == buffer.length) {
-        // Full: either the body ends here (the usual case when Content-Length was sent) or it must grow.
-        int next = in.read();
-        if (next < 0) {
-          return buffer;
-        }
-        if (length >= maxBodyBytes) {
-          throw new BodyTooLarge();
-        }
-        buffer = Arrays.copyOf(buffer, (int) Math.min(maxBodyBytes, Math.max(2L * buffer.length, READ_CHUNK)));
-        buffer[length++] = (byte) next;
-        continue;
-      }
-      int n = in.read(buffer, length, buffer.length - length);
-      if (n < 0) {
-        return Arrays.copyOf(buffer, length);
-      }
-      length += n;
-    }
-  }
-
-  private static final class BodyTooLarge extends Exception {
-    BodyTooLarge() {
-      super(null, null, false, false);
-    }
   }
 }

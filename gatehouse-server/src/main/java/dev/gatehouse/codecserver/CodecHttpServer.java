@@ -6,24 +6,32 @@ import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigValidator;
 import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.tls.JdkServerTls;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import javax.net.ssl.SSLParameters;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -49,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class CodecHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CodecHttpServer.class);
   private static final int REQUEST_HEADER_BYTES = 32 * 1024;
+  // Over the 7 days (604800 s) a TLS 1.3 ticket may live: the JDK then issues none.
+  static final int NO_TICKETS_SESSION_SECONDS = 604_801;
 
   private final Server server;
   private final ServerConnector connector;
@@ -57,11 +67,13 @@ public final class CodecHttpServer implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Duration refreshInterval;
   private final JdkServerTls tls;
+  private final BodyBudget budget;
   private ScheduledFuture<?> reloads;
 
   private CodecHttpServer(Server server, ServerConnector connector, boolean https, NamespaceCodecs codecs,
-      ScheduledExecutorService scheduler, Duration refreshInterval, JdkServerTls tls) {
+      ScheduledExecutorService scheduler, Duration refreshInterval, JdkServerTls tls, BodyBudget budget) {
     this.tls = tls;
+    this.budget = budget;
     this.server = server;
     this.connector = connector;
     this.https = https;
@@ -98,6 +110,11 @@ public final class CodecHttpServer implements AutoCloseable {
     }
     log.info("codec server on {}", endpoint());
     return this;
+  }
+
+  /** The in-flight body budget, for tests. */
+  BodyBudget budget() {
+    return budget;
   }
 
   /** The bound port. */
@@ -151,6 +168,21 @@ public final class CodecHttpServer implements AutoCloseable {
       server.stop();
     } catch (Exception e) {
       throw new IllegalStateException("codec server did not stop cleanly", e);
+    }
+  }
+
+  /**
+   * Jetty's own answers (a malformed request, headers too large, an unhandled failure) as one short line of text:
+   * never an HTML page, a stack or the name of an exception.
+   */
+  private static final class TerseErrors extends ErrorHandler {
+    @Override
+    protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+        Callback callback) {
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      String reason = HttpStatus.getMessage(code);
+      Content.Sink.write(response, true, (reason == null ? "error" : reason.toLowerCase(Locale.ROOT)) + "\n", callback);
     }
   }
 
@@ -218,6 +250,14 @@ public final class CodecHttpServer implements AutoCloseable {
         throw new ConfigException(fileOfKey.apply("codecServer.maxBodyBytes"), "codecServer.maxBodyBytes",
             "must be positive (e.g. 4194304 for 4 MiB)");
       }
+      if (config.maxInFlightBodyBytes() < config.maxBodyBytes()) {
+        throw new ConfigException(fileOfKey.apply("codecServer.maxInFlightBodyBytes"),
+            "codecServer.maxInFlightBodyBytes", "must be at least codecServer.maxBodyBytes (e.g. 67108864 for 64 MiB)");
+      }
+      if (config.bodyReadTimeout().isNegative() || config.bodyReadTimeout().isZero()) {
+        throw new ConfigException(fileOfKey.apply("codecServer.bodyReadTimeout"), "codecServer.bodyReadTimeout",
+            "must be positive (e.g. 30s)");
+      }
       if (config.refreshInterval().isNegative() || config.refreshInterval().isZero()) {
         throw new ConfigException(fileOfKey.apply("codecServer.refreshInterval"), "codecServer.refreshInterval",
             "must be positive (e.g. 1m)");
@@ -269,6 +309,11 @@ public final class CodecHttpServer implements AutoCloseable {
           }
         };
         ssl.setSslContext(tls.sslContext());
+        // Resumption is refused anyway (serverParameters); a ticket would only cost a message and a cached session.
+        // The JDK sends no TLS 1.3 NewSessionTicket, nor a TLS 1.2 ticket, when the session lifetime exceeds the
+        // 7 days a ticket may live (RFC 8446 4.6.1); one cached session bounds the TLS 1.2 session-ID cache.
+        tls.sslContext().getServerSessionContext().setSessionTimeout(NO_TICKETS_SESSION_SECONDS);
+        tls.sslContext().getServerSessionContext().setSessionCacheSize(1);
         connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(ssl, h1.getProtocol()), h1);
       } else {
         connector = new ServerConnector(server, 1, 1, h1);
@@ -277,13 +322,14 @@ public final class CodecHttpServer implements AutoCloseable {
       connector.setPort(address.getPort());
       connector.setIdleTimeout(Duration.ofSeconds(30).toMillis());
       server.addConnector(connector);
-      ErrorHandler errors = new ErrorHandler();
-      errors.setShowStacks(false);
-      errors.setShowMessageInTitle(false);
-      server.setErrorHandler(errors);
+      server.setErrorHandler(new TerseErrors());
+      BodyBudget budget = new BodyBudget(config.maxInFlightBodyBytes());
+      Gauge.builder("gatehouse.codec.body.buffered", budget, BodyBudget::inUse).baseUnit("bytes")
+          .description("Request-body bytes the codec server holds, over all requests").register(meters);
       server.setHandler(new CodecHandler(pipeline, codecs, new CorsPolicy(config.allowedOrigins(),
-          config.allowCredentials()), config.maxBodyBytes(), new CodecMetrics(meters)));
-      return new CodecHttpServer(server, connector, https, codecs, scheduler, config.refreshInterval(), tls);
+          config.allowCredentials()), config.maxBodyBytes(), new CodecMetrics(meters), budget,
+          config.bodyReadTimeout()));
+      return new CodecHttpServer(server, connector, https, codecs, scheduler, config.refreshInterval(), tls, budget);
     }
   }
 }

@@ -17,6 +17,10 @@ import java.util.Map;
  * @param refreshInterval how often the keyring files and the TLS certificate, key and client CA files are checked
  *     for changes (by content hash) and reloaded;
  *     default 1 minute
+ * @param maxInFlightBodyBytes request-body bytes buffered at once over all requests; a request that would go past
+ *     it is answered 503; default 64 MiB, at least {@code maxBodyBytes}
+ * @param bodyReadTimeout how long an admitted request may take to send its whole body (answered 408 after);
+ *     default 30 seconds
  */
 public record CodecServer(
     String address,
@@ -26,7 +30,9 @@ public record CodecServer(
     Long maxBodyBytes,
     String keyringFile,
     Map<String, String> namespaceKeyrings,
-    Duration refreshInterval) {
+    Duration refreshInterval,
+    Long maxInFlightBodyBytes,
+    Duration bodyReadTimeout) {
   public static final CodecServer DISABLED = new CodecServer(null, null, null, false, null, null, null);
 
   public CodecServer {
@@ -35,12 +41,22 @@ public record CodecServer(
     maxBodyBytes = maxBodyBytes == null ? 4L * 1024 * 1024 : maxBodyBytes;
     namespaceKeyrings = namespaceKeyrings == null ? Map.of() : Map.copyOf(namespaceKeyrings);
     refreshInterval = refreshInterval == null ? Duration.ofMinutes(1) : refreshInterval;
+    maxInFlightBodyBytes = maxInFlightBodyBytes == null ? 64L * 1024 * 1024 : maxInFlightBodyBytes;
+    bodyReadTimeout = bodyReadTimeout == null ? Duration.ofSeconds(30) : bodyReadTimeout;
+  }
+
+  /** Without the body budget and deadline (their defaults apply). */
+  public CodecServer(String address, ServerTls tls, List<String> allowedOrigins, boolean allowCredentials,
+      Long maxBodyBytes, String keyringFile, Map<String, String> namespaceKeyrings, Duration refreshInterval) {
+    this(address, tls, allowedOrigins, allowCredentials, maxBodyBytes, keyringFile, namespaceKeyrings,
+        refreshInterval, null, null);
   }
 
   /** Without {@code refreshInterval} (the default applies). */
   public CodecServer(String address, ServerTls tls, List<String> allowedOrigins, boolean allowCredentials,
       Long maxBodyBytes, String keyringFile, Map<String, String> namespaceKeyrings) {
-    this(address, tls, allowedOrigins, allowCredentials, maxBodyBytes, keyringFile, namespaceKeyrings, null);
+    this(address, tls, allowedOrigins, allowCredentials, maxBodyBytes, keyringFile, namespaceKeyrings, null, null,
+        null);
   }
 
   public boolean enabled() {

@@ -247,6 +247,20 @@ public final class ConfigValidator {
       samePort("listen.httpAddress", listen.httpAddress(), "listen.grpcAddress", listen.grpcAddress());
     }
     nonNegative("listen.shutdownGracePeriod", listen.shutdownGracePeriod(), "e.g. 30s; 0 stops at once");
+    atLeast("listen.maxHeaderListBytes", listen.maxHeaderListBytes(), 8 * 1024,
+        "gRPC's own default; e.g. 65536");
+    atLeast("listen.maxConcurrentCallsPerConnection", listen.maxConcurrentCallsPerConnection(), 1, "e.g. 1000");
+    atLeast("listen.maxRstFramesPerWindow", listen.maxRstFramesPerWindow(), 1, "e.g. 200");
+    Duration window = listen.rstFramesWindow();
+    if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.toNanos() % 1_000_000_000L != 0) {
+      fail("listen.rstFramesWindow", "must be a whole number of seconds, at least 1s (e.g. 10s)");
+    }
+  }
+
+  private void atLeast(String key, int value, int minimum, String example) {
+    if (value < minimum) {
+      fail(key, "must be at least " + minimum + " (" + example + ")");
+    }
   }
 
   private void checkUpstream(Upstream upstream) {
@@ -269,6 +283,10 @@ public final class ConfigValidator {
     if (codec.maxBodyBytes() <= 0) {
       fail("codecServer.maxBodyBytes", "must be positive (e.g. 4194304 for 4 MiB)");
     }
+    if (codec.maxInFlightBodyBytes() < codec.maxBodyBytes()) {
+      fail("codecServer.maxInFlightBodyBytes", "must be at least codecServer.maxBodyBytes (e.g. 67108864 for 64 MiB)");
+    }
+    positive("codecServer.bodyReadTimeout", codec.bodyReadTimeout(), "e.g. 30s");
     for (int i = 0; i < codec.allowedOrigins().size(); i++) {
       String value = codec.allowedOrigins().get(i);
       Matcher m = ORIGIN.matcher(value);

@@ -3,18 +3,45 @@ package dev.gatehouse.config;
 import java.time.Duration;
 
 /**
- * Where Gatehouse listens.
+ * Where Gatehouse listens, and the data plane's HTTP/2 bounds per caller connection.
  *
  * @param grpcAddress the data plane, {@code host:port} ({@code :0} picks a free port)
  * @param httpAddress health and Prometheus metrics, plain HTTP, {@code host:port}; {@code null} disables it
  * @param shutdownGracePeriod how long shutdown waits for in-flight calls to drain
+ * @param maxHeaderListBytes the largest header list a call may send (HTTP/2 SETTINGS_MAX_HEADER_LIST_SIZE);
+ *     default 64 KiB, room for large JWTs
+ * @param maxConcurrentCallsPerConnection concurrent calls (HTTP/2 streams) per connection; default 1000
+ * @param maxRstFramesPerWindow RST_STREAM frames a caller may send per {@code rstFramesWindow} before its connection
+ *     is closed (HTTP/2 rapid reset, CVE-2023-44487); default 200
+ * @param rstFramesWindow the window of {@code maxRstFramesPerWindow}, whole seconds; default 10s
  */
-public record Listen(String grpcAddress, String httpAddress, Duration shutdownGracePeriod) {
+public record Listen(
+    String grpcAddress,
+    String httpAddress,
+    Duration shutdownGracePeriod,
+    Integer maxHeaderListBytes,
+    Integer maxConcurrentCallsPerConnection,
+    Integer maxRstFramesPerWindow,
+    Duration rstFramesWindow) {
+  public static final int DEFAULT_MAX_HEADER_LIST_BYTES = 64 * 1024;
+  public static final int DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION = 1000;
+  public static final int DEFAULT_MAX_RST_FRAMES_PER_WINDOW = 200;
+  public static final Duration DEFAULT_RST_FRAMES_WINDOW = Duration.ofSeconds(10);
   public static final Listen DEFAULT = new Listen(null, null, null);
 
   public Listen {
     grpcAddress = grpcAddress == null || grpcAddress.isBlank() ? "127.0.0.1:7233" : grpcAddress;
     httpAddress = httpAddress == null || httpAddress.isBlank() ? null : httpAddress;
     shutdownGracePeriod = shutdownGracePeriod == null ? Duration.ofSeconds(30) : shutdownGracePeriod;
+    maxHeaderListBytes = maxHeaderListBytes == null ? DEFAULT_MAX_HEADER_LIST_BYTES : maxHeaderListBytes;
+    maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection == null
+        ? DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION : maxConcurrentCallsPerConnection;
+    maxRstFramesPerWindow = maxRstFramesPerWindow == null ? DEFAULT_MAX_RST_FRAMES_PER_WINDOW : maxRstFramesPerWindow;
+    rstFramesWindow = rstFramesWindow == null ? DEFAULT_RST_FRAMES_WINDOW : rstFramesWindow;
+  }
+
+  /** The addresses and grace period; the HTTP/2 bounds take their defaults. */
+  public Listen(String grpcAddress, String httpAddress, Duration shutdownGracePeriod) {
+    this(grpcAddress, httpAddress, shutdownGracePeriod, null, null, null, null);
   }
 }

@@ -1,8 +1,10 @@
 package dev.gatehouse.proxy;
 
 import dev.gatehouse.api.ApiCatalog;
+import dev.gatehouse.config.Listen;
 import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.tls.PeerCertificate;
+import io.grpc.DecompressorRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -35,6 +37,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
@@ -47,6 +50,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class DataPlane implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DataPlane.class);
+  // grpc-java logs every HTTP/2 stream error a caller provokes (an upper-case header name, say) as a WARNING with a
+  // stack trace. Held here so the level set below stays with the logger (JUL keeps loggers weakly).
+  private static final java.util.logging.Logger NETTY_SERVER_HANDLER =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
 
   /** The Temporal SDK sends messages up to 128 MB; so must we, both ways. */
   public static final int MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
@@ -61,8 +68,13 @@ public final class DataPlane implements AutoCloseable {
   private final LoopLocalUpstream upstream;
   private final Duration shutdownGrace;
   private final List<ProxiedMethod> methods;
+  private final LongAdder inflated = new LongAdder();
 
   private DataPlane(Builder b) {
+    if (NETTY_SERVER_HANDLER.getLevel() == null) {
+      // Caller input must not fill the log (invariant 8); an operator's own JUL level for it wins.
+      NETTY_SERVER_HANDLER.setLevel(java.util.logging.Level.SEVERE);
+    }
     ApiCatalog catalog = b.pipeline.catalog();
     this.methods = ProxiedMethod.all(catalog);
     this.shutdownGrace = b.shutdownGrace;
@@ -83,6 +95,7 @@ public final class DataPlane implements AutoCloseable {
         Metadata.Key.of(pipeline.authHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
     Metadata.Key<String> extraHeader =
         Metadata.Key.of(pipeline.authExtraHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
+    InputWarnings warnings = InputWarnings.standard(log);
     UpstreamFailures failures = new UpstreamFailures(b.upstreamAddress.getHostString() + ":" + b.upstreamAddress.getPort());
 
     NettyServerBuilder sb =
@@ -91,8 +104,15 @@ public final class DataPlane implements AutoCloseable {
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers)
             .channelType(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
-            .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-            .maxInboundMetadataSize(64 * 1024)
+            .maxInboundMessageSize(b.maxMessageBytes)
+            // HTTP/2 abuse bounds, per connection: the header list (SETTINGS_MAX_HEADER_LIST_SIZE), concurrent
+            // streams (SETTINGS_MAX_CONCURRENT_STREAMS), and the rate of RST_STREAMs from the caller: past it the
+            // connection is closed with GOAWAY ENHANCE_YOUR_CALM (rapid reset, CVE-2023-44487).
+            .maxInboundMetadataSize(b.maxHeaderListBytes)
+            .maxConcurrentCallsPerConnection(b.maxConcurrentCallsPerConnection)
+            .maxRstFramesPerWindow(b.maxRstFrames, (int) b.rstWindow.toSeconds())
+            // Inflates only messages asked for, i.e. after authentication; bounded by maxInboundMessageSize.
+            .decompressorRegistry(DecompressorRegistry.getDefaultInstance().with(new CountingGzip(inflated), true))
             .permitKeepAliveTime(PERMIT_KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .addTransportFilter(new PeerIdentityFilter(b.peerParser));
@@ -103,8 +123,8 @@ public final class DataPlane implements AutoCloseable {
       ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(service.getName());
       for (ProxiedMethod m : methods) {
         if (m.method().serviceName().equals(service.getName())) {
-          def.addMethod(m.descriptor(),
-              new ProxyCallHandler(m, upstream, pipeline, failures, tokenHeader, extraHeader));
+          def.addMethod(m.served(),
+              new ProxyCallHandler(m, upstream, pipeline, failures, tokenHeader, extraHeader, warnings));
         }
       }
       sb.addService(def.build());
@@ -161,6 +181,11 @@ public final class DataPlane implements AutoCloseable {
   /** The bound port (useful when listening on port 0). */
   public int port() {
     return ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
+  }
+
+  /** Bytes inflated from gzip-compressed requests so far. */
+  long inflatedBytes() {
+    return inflated.sum();
   }
 
   /** Full names of every method served. */
@@ -228,8 +253,31 @@ public final class DataPlane implements AutoCloseable {
     private MeterRegistry meterRegistry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     private Duration shutdownGrace = Duration.ofSeconds(30);
     private Duration connectTimeout = Duration.ofSeconds(5);
+    private int maxMessageBytes = MAX_MESSAGE_BYTES;
+    private int maxHeaderListBytes = Listen.DEFAULT_MAX_HEADER_LIST_BYTES;
+    private int maxConcurrentCallsPerConnection = Listen.DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION;
+    private int maxRstFrames = Listen.DEFAULT_MAX_RST_FRAMES_PER_WINDOW;
+    private Duration rstWindow = Listen.DEFAULT_RST_FRAMES_WINDOW;
 
     private Builder() {}
+
+    /**
+     * The HTTP/2 bounds of {@code listen} ({@code maxHeaderListBytes}, {@code maxConcurrentCallsPerConnection},
+     * {@code maxRstFramesPerWindow} per {@code rstFramesWindow}); without this call, their defaults.
+     */
+    public Builder http2Limits(Listen listen) {
+      this.maxHeaderListBytes = listen.maxHeaderListBytes();
+      this.maxConcurrentCallsPerConnection = listen.maxConcurrentCallsPerConnection();
+      this.maxRstFrames = listen.maxRstFramesPerWindow();
+      this.rstWindow = listen.rstFramesWindow();
+      return this;
+    }
+
+    /** The largest request message, also after decompression; tests use a small one. */
+    Builder maxMessageBytes(int bytes) {
+      this.maxMessageBytes = bytes;
+      return this;
+    }
 
     public Builder listen(InetSocketAddress address) {
       this.listenAddress = address;

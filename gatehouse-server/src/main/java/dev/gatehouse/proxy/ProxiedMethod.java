@@ -4,6 +4,8 @@ import dev.gatehouse.api.ApiCatalog;
 import dev.gatehouse.api.ApiMethod;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,7 +45,43 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], byte[]> descript
     return method.namespaceFieldNumber();
   }
 
+  /**
+   * The descriptor the data plane serves: requests are read by {@link #INBOUND}, which answers a message it cannot
+   * read with a marker instead of throwing (grpc-java turns a throwing marshaller into UNKNOWN and a SEVERE stack
+   * trace).
+   */
+  MethodDescriptor<byte[], byte[]> served() {
+    return descriptor.toBuilder(INBOUND, BYTES).build();
+  }
+
   static final MethodDescriptor.Marshaller<byte[]> BYTES = new ByteArrayMarshaller();
+
+  /** In place of a request whose compressed body does not inflate (compared by identity, never forwarded). */
+  static final byte[] UNREADABLE = new byte[0];
+  /** In place of a request that inflates past the message size limit (compared by identity, never forwarded). */
+  static final byte[] TOO_LARGE = new byte[0];
+
+  static final MethodDescriptor.Marshaller<byte[]> INBOUND = new InboundMarshaller();
+
+  private static final class InboundMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return BYTES.parse(stream);
+      } catch (StatusRuntimeException e) {
+        // grpc's bound on a compressed message's inflated size (maxInboundMessageSize), hit while reading.
+        return e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED ? TOO_LARGE : UNREADABLE;
+      } catch (RuntimeException e) {
+        // A corrupt gzip body (ZipException, EOFException, wrapped by BYTES).
+        return UNREADABLE;
+      }
+    }
+  }
 
   private static final class ByteArrayMarshaller implements MethodDescriptor.Marshaller<byte[]> {
     @Override

@@ -47,25 +47,37 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
   private final UpstreamFailures failures;
   private final Metadata.Key<String> tokenHeader;
   private final Metadata.Key<String> extraHeader;
+  private final InputWarnings warnings;
 
   ProxyCallHandler(ProxiedMethod method, LoopLocalUpstream upstream, CallPipeline pipeline, UpstreamFailures failures,
-      Metadata.Key<String> tokenHeader, Metadata.Key<String> extraHeader) {
+      Metadata.Key<String> tokenHeader, Metadata.Key<String> extraHeader, InputWarnings warnings) {
     this.method = method;
     this.upstream = upstream;
     this.pipeline = pipeline;
     this.failures = failures;
     this.tokenHeader = tokenHeader;
     this.extraHeader = extraHeader;
+    this.warnings = warnings;
   }
 
   @Override
   public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], byte[]> call, Metadata headers) {
     long start = System.nanoTime();
-    ForwardedHeaders.sanitizeRequest(headers);
-    EventLoop loop = upstream.loopOfCurrentThread();
     Attributes attributes = call.getAttributes();
-    PeerCertificate peer = attributes.get(PeerIdentityFilter.PEER_CERTIFICATE);
     SocketAddress remote = attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    String badHeaders = ForwardedHeaders.sanitizeRequest(headers);
+    if (badHeaders != null) {
+      // Refused before anything reads the headers: no identity, no decision; the end-of-call observers (metrics)
+      // still hear of it, without the headers.
+      warnings.refused(badHeaders, method.fullMethodName(), remote);
+      Status status = Status.INVALID_ARGUMENT.withDescription(badHeaders);
+      call.close(status, new Metadata());
+      pipeline.close(CallContext.arrived(Face.GRPC, method.method(), new Metadata())
+          .remoteAddress(remote).startNanos(start).build(), status, 0, 0);
+      return new ServerCall.Listener<>() {};
+    }
+    EventLoop loop = upstream.loopOfCurrentThread();
+    PeerCertificate peer = attributes.get(PeerIdentityFilter.PEER_CERTIFICATE);
     Iterable<String> tokens = headers.getAll(tokenHeader);
     Iterable<String> extras = headers.getAll(extraHeader);
     AuthInfo credentials = new AuthInfo(first(tokens), first(extras), peer, null, remote);
@@ -126,6 +138,15 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
     @Override
     public void onMessage(byte[] message) {
       if (phase != Phase.READING) {
+        return;
+      }
+      if (message == ProxiedMethod.UNREADABLE || message == ProxiedMethod.TOO_LARGE) {
+        // grpc-go's answers: INTERNAL for a body that does not decompress, RESOURCE_EXHAUSTED past the size limit.
+        Status status = message == ProxiedMethod.TOO_LARGE
+            ? Status.RESOURCE_EXHAUSTED.withDescription("decompressed request message exceeds the size limit")
+            : Status.INTERNAL.withDescription("request message could not be decompressed");
+        warnings.refused(status.getDescription(), method.fullMethodName(), context.remoteAddress());
+        finish(status);
         return;
       }
       if (request != null) {

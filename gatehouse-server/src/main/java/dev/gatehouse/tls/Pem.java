@@ -11,18 +11,25 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.DERBitString;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
+import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.math.ec.ECPoint;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.PKCS8Generator;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
@@ -111,13 +118,33 @@ public final class Pem {
     return write(certificate);
   }
 
-  /** PKCS#8 {@code PRIVATE KEY}, which Go, OpenSSL and the JDK all read. */
+  /**
+   * PKCS#8 (v1) {@code PRIVATE KEY}, which Go, OpenSSL and the JDK all read. An EC key carries its public key in the
+   * inner ECPrivateKey (RFC 5915's optional {@code publicKey}): the JDK leaves it out, and ring, which rustls and so
+   * the Temporal SDKs built on the Rust core use, refuses an EC key without it. RSA keys hold their public part anyway.
+   */
   static String encode(PrivateKey key) {
     try {
+      if (key instanceof ECPrivateKey ec) {
+        return write(new PKCS8Generator(withPublicKey(ec), null).generate());
+      }
       return write(new JcaPKCS8Generator(key, null).generate());
     } catch (IOException e) {
       throw new IllegalStateException("cannot encode a private key", e);
     }
+  }
+
+  private static PrivateKeyInfo withPublicKey(ECPrivateKey key) throws IOException {
+    AlgorithmIdentifier algorithm = PrivateKeyInfo.getInstance(key.getEncoded()).getPrivateKeyAlgorithm();
+    X9ECParameters curve = ECNamedCurveTable.getByOID(ASN1ObjectIdentifier.getInstance(algorithm.getParameters()));
+    if (curve == null) {
+      throw new IOException("EC key on an unnamed curve");
+    }
+    ECPoint q = curve.getG().multiply(key.getS()).normalize();
+    // The curve is named in the AlgorithmIdentifier already; the inner [0] parameters are optional and left out.
+    org.bouncycastle.asn1.sec.ECPrivateKey inner = new org.bouncycastle.asn1.sec.ECPrivateKey(
+        curve.getN().bitLength(), key.getS(), new DERBitString(q.getEncoded(false)), null);
+    return new PrivateKeyInfo(algorithm, inner);
   }
 
   private static String write(Object o) {

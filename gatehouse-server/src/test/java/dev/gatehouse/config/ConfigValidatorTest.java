@@ -400,6 +400,30 @@ class ConfigValidatorTest {
   }
 
   @Test
+  void theDataPlanesHttp2BoundsHaveSafeDefaultsAndMustBePositive() {
+    GatehouseConfig parsed = ConfigLoader.parse("""
+        listen:
+          maxHeaderListBytes: 32768
+          maxConcurrentCallsPerConnection: 50
+          maxRstFramesPerWindow: 100
+          rstFramesWindow: 30s
+        """, SOURCE, name -> null).config();
+    assertThat(parsed.listen().maxHeaderListBytes()).isEqualTo(32768);
+    assertThat(parsed.listen().maxConcurrentCallsPerConnection()).isEqualTo(50);
+    assertThat(parsed.listen().maxRstFramesPerWindow()).isEqualTo(100);
+    assertThat(parsed.listen().rstFramesWindow()).isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(Listen.DEFAULT.maxRstFramesPerWindow()).isEqualTo(200);
+    assertThat(Listen.DEFAULT.rstFramesWindow()).isEqualTo(java.time.Duration.ofSeconds(10));
+    assertThat(Listen.DEFAULT.maxConcurrentCallsPerConnection()).isEqualTo(1000);
+    assertThat(Listen.DEFAULT.maxHeaderListBytes()).isEqualTo(65536);
+    invalid("listen:\n  maxHeaderListBytes: 100\n", "listen.maxHeaderListBytes", "must be at least 8192");
+    invalid("listen:\n  maxConcurrentCallsPerConnection: 0\n", "listen.maxConcurrentCallsPerConnection",
+        "must be at least 1");
+    invalid("listen:\n  maxRstFramesPerWindow: 0\n", "listen.maxRstFramesPerWindow", "must be at least 1");
+    invalid("listen:\n  rstFramesWindow: 500ms\n", "listen.rstFramesWindow", "whole number of seconds");
+  }
+
+  @Test
   void shutdownGracePeriodMayBeZeroButNotNegative() {
     assertThatCode(() -> validate("listen:\n  shutdownGracePeriod: 0s\n")).doesNotThrowAnyException();
     invalid("listen:\n  shutdownGracePeriod: -5s\n", "listen.shutdownGracePeriod", "must not be negative (");
@@ -471,6 +495,16 @@ class ConfigValidatorTest {
   void allowedOriginsAreExactOrigins(String value) {
     invalid("codecServer:\n  address: 127.0.0.1:8081\n  allowedOrigins: [\"" + value + "\"]\n",
         "codecServer.allowedOrigins[0]", "no wildcard, e.g. http://localhost:8233");
+  }
+
+  @Test
+  void theCodecBodyBudgetHoldsOneBodyAndTheReadTimeoutIsPositive() {
+    invalid("codecServer:\n  address: 127.0.0.1:8081\n  maxBodyBytes: 1048576\n  maxInFlightBodyBytes: 1000\n",
+        "codecServer.maxInFlightBodyBytes", "must be at least codecServer.maxBodyBytes");
+    invalid("codecServer:\n  address: 127.0.0.1:8081\n  bodyReadTimeout: 0s\n", "codecServer.bodyReadTimeout",
+        "must be a positive duration");
+    assertThatCode(() -> validate("codecServer:\n  address: 127.0.0.1:8081\n  maxInFlightBodyBytes: 8388608\n"
+        + "  bodyReadTimeout: 10s\n")).doesNotThrowAnyException();
   }
 
   @Test
