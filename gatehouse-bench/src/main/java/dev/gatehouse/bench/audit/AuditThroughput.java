@@ -83,18 +83,26 @@ public final class AuditThroughput {
       }
       TimeUnit.SECONDS.sleep(2); // warm-up, not measured
       long before = acked.sum();
+      long cpu0 = processCpuNanos();
       long t0 = System.nanoTime();
       TimeUnit.SECONDS.sleep(seconds);
       long n = acked.sum() - before;
+      long cpu = processCpuNanos() - cpu0;
       double elapsed = (System.nanoTime() - t0) / 1e9;
       running.set(false);
       double rate = n / elapsed;
       System.out.printf(Locale.ROOT, "broker + file sink, %d writers x %d in flight: %,.0f durable records/s "
-          + "(%.1fx the baseline)%n", writers, inFlight, rate, rate / baseline);
+          + "(%.1fx the baseline), %.1f us CPU per record (writers included)%n", writers, inFlight, rate,
+          rate / baseline, cpu / 1e3 / Math.max(1, n));
       for (Thread t : threads) {
         t.join(5000);
       }
     }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static double sequentialFsyncs(Path file, int seconds) throws IOException {
@@ -106,11 +114,14 @@ public final class AuditThroughput {
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       long n = 0;
       long t0 = System.nanoTime();
+      long cpu0 = processCpuNanos();
       while (System.nanoTime() < end) {
         ch.write(ByteBuffer.wrap(line));
         ch.force(false);
         n++;
       }
+      System.out.printf(Locale.ROOT, "baseline CPU: %.1f us per write + fsync%n",
+          (processCpuNanos() - cpu0) / 1e3 / Math.max(1, n));
       return n / ((System.nanoTime() - t0) / 1e9);
     } finally {
       Files.deleteIfExists(file);
