@@ -14,7 +14,9 @@ import java.util.Objects;
  * @param callId the call's id, the same in both events: the decision record's {@code log_id}, and the link from the
  *     completion record to it
  * @param face {@code grpc}, {@code http}, {@code codec} or {@code control}
- * @param method the classified method
+ * @param method the classified method (for a face whose calls are checked as a Temporal method, that method)
+ * @param operation the operation's own name when it is not the method's (the codec server's {@code encode},
+ *     {@code decode}), else {@code null}
  * @param namespace the namespace from the request, {@code ""} for cluster-scoped calls, {@code null} when the call
  *     was refused before its request was read
  * @param claims who the caller is ({@link Claims#anonymous()} when unknown)
@@ -36,6 +38,7 @@ public record AuditEvent(
     String callId,
     String face,
     ApiMethod method,
+    String operation,
     String namespace,
     Claims claims,
     AccessCheck access,

@@ -62,7 +62,7 @@ final class RecordFormat {
         g.writeNumberField("version", VERSION);
         g.writeStringField("log_id", completion ? call.callId() + ".c" : call.callId());
         g.writeStringField("emit_time", Instant.ofEpochMilli(emitMillis).toString());
-        g.writeStringField("operation", call.method().methodName());
+        g.writeStringField("operation", call.operation() != null ? call.operation() : call.method().methodName());
         g.writeStringField("status", status);
         writePrincipal(g, call.claims());
         g.writeStringField("x_forwarded_for", forwardedFor(call));
@@ -73,6 +73,9 @@ final class RecordFormat {
           g.writeStringField("call_id", call.callId());
         }
         g.writeStringField("api", call.method().fullName());
+        if (call.operation() != null) {
+          g.writeStringField("checked_as", call.method().methodName());
+        }
         g.writeStringField("face", call.face());
         g.writeStringField("namespace", nonNull(call.namespace(), ""));
         g.writeStringField("access_class", call.method().access().name().toLowerCase(java.util.Locale.ROOT));

@@ -111,6 +111,7 @@ final class CodecHandler extends Handler.Abstract {
         .credentials(authInfo(request), ambiguous(request))
         .remoteAddress(request.getConnectionMetaData().getRemoteSocketAddress())
         .startNanos(start)
+        .operation(route.operation().pathSegment())
         .build();
     exchange.context = context;
     List<String> headerNamespaces = request.getHeaders().getValuesList(NAMESPACE_HEADER);

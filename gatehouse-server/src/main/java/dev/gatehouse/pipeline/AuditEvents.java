@@ -19,6 +19,7 @@ final class AuditEvents {
         call.callId(),
         call.face().wireName(),
         call.method(),
+        call.operation(),
         call.namespace(),
         claims,
         call.access(),

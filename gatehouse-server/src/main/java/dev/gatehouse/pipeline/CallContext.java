@@ -30,6 +30,7 @@ public final class CallContext {
   private final long startNanos;
   private final long startEpochMillis;
   private final String callId;
+  private final String operation;
 
   private Identification identification;
   private String namespace;
@@ -51,6 +52,7 @@ public final class CallContext {
     this.startNanos = b.startNanos;
     this.startEpochMillis = System.currentTimeMillis();
     this.callId = AuditBroker.newCallId();
+    this.operation = b.operation;
   }
 
   /**
@@ -100,6 +102,14 @@ public final class CallContext {
   /** Wall-clock milliseconds when the call arrived, for records. */
   public long startEpochMillis() {
     return startEpochMillis;
+  }
+
+  /**
+   * What the caller asked for when it is not the method itself (the codec server's {@code encode} or
+   * {@code decode}, checked as a Temporal method), else {@code null}.
+   */
+  public String operation() {
+    return operation;
   }
 
   /** The call's id: its audit records' {@code log_id}, unique per call. */
@@ -215,6 +225,7 @@ public final class CallContext {
     private boolean ambiguousCredentials;
     private SocketAddress remoteAddress;
     private long startNanos = System.nanoTime();
+    private String operation;
 
     private Builder(Face face, ApiMethod method, Metadata headers) {
       this.face = Objects.requireNonNull(face);
@@ -241,6 +252,12 @@ public final class CallContext {
     /** When the call arrived ({@link System#nanoTime()}); default: now. */
     public Builder startNanos(long nanos) {
       this.startNanos = nanos;
+      return this;
+    }
+
+    /** The operation's own name, for a face whose calls are checked as another method (see {@link #operation()}). */
+    public Builder operation(String operation) {
+      this.operation = operation;
       return this;
     }
 

@@ -45,14 +45,14 @@ final class AuditFixtures {
   }
 
   static AuditEvent event(ApiMethod m, String namespace, Claims c, AccessCheck access, byte[] request) {
-    return new AuditEvent(AuditBroker.newCallId(), "grpc", m, namespace, c, access,
+    return new AuditEvent(AuditBroker.newCallId(), "grpc", m, null, namespace, c, access,
         new AuthInfo("Bearer eyJhbGciOi.secret.token", null, null, null, null), null,
         new InetSocketAddress("127.0.0.1", 50123), System.currentTimeMillis(), request,
         request == null ? -1 : request.length, null, 0, 0, -1);
   }
 
   static AuditEvent closed(AuditEvent e, String status) {
-    return new AuditEvent(e.callId(), e.face(), e.method(), e.namespace(), e.claims(), e.access(), e.credentials(),
+    return new AuditEvent(e.callId(), e.face(), e.method(), e.operation(), e.namespace(), e.claims(), e.access(), e.credentials(),
         e.forwardedFor(), e.remoteAddress(), e.startEpochMillis(), null, e.requestBytes(), status, 0, 321, 1_500_000);
   }
 

@@ -219,6 +219,8 @@ class CodecEndToEndTest {
     List<JsonNode> denials = search(audit, "--decision", "deny");
     assertThat(denials).anySatisfy(r -> {
       assertThat(r.path("raw_details").path("face").asText()).isEqualTo("codec");
+      assertThat(r.path("operation").asText()).isEqualTo("decode");
+      assertThat(r.path("raw_details").path("checked_as").asText()).isEqualTo("GetWorkflowExecutionHistory");
       assertThat(r.path("principal").path("id").asText()).isEqualTo("mallory");
       assertThat(r.path("status").asText()).isEqualTo("PERMISSION_DENIED");
     });

@@ -66,7 +66,7 @@ public final class AuditThroughput {
           Semaphore window = new Semaphore(inFlight);
           while (running.get()) {
             window.acquireUninterruptibly();
-            AuditEvent e = new AuditEvent(AuditBroker.newCallId(), "grpc", method, "orders", claims, allow,
+            AuditEvent e = new AuditEvent(AuditBroker.newCallId(), "grpc", method, null, "orders", claims, allow,
                 AuthInfo.none(), null, new InetSocketAddress("127.0.0.1", 40000), System.currentTimeMillis(),
                 new byte[0], 180, null, 0, 0, -1);
             broker.decided(e).whenComplete((ok, failure) -> {
