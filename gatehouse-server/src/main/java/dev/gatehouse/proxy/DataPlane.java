@@ -61,6 +61,7 @@ public final class DataPlane implements AutoCloseable {
   private final LoopLocalUpstream upstream;
   private final Duration shutdownGrace;
   private final List<ProxiedMethod> methods;
+  private final List<EventLoop> loops;
 
   private DataPlane(Builder b) {
     ApiCatalog catalog = b.pipeline.catalog();
@@ -77,7 +78,12 @@ public final class DataPlane implements AutoCloseable {
       channels.add(upstreamChannel(b, (EventLoop) e, epoll));
     });
     this.upstream = new LoopLocalUpstream(loops, channels);
-    CallPipeline pipeline = b.pipeline.withObserver(new CallMetrics(b.meterRegistry, catalog.methods()));
+    this.loops = List.copyOf(loops);
+    // Task tokens and namespace ids may only agree with the authorized namespace (invariant 2); the check asks the
+    // upstream for namespace ids, on the calling loop's own connection.
+    NamespaceIds ids = new NamespaceIds(this::loopChannel, System::nanoTime);
+    CallPipeline pipeline = b.pipeline.withObserver(new CallMetrics(b.meterRegistry, catalog.methods()))
+        .withFaceGate(new NamespaceBinding(catalog, ids));
     // gRPC metadata keys are lower-case on the wire, whatever case the config spells them in.
     Metadata.Key<String> tokenHeader =
         Metadata.Key.of(pipeline.authHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
@@ -136,6 +142,15 @@ public final class DataPlane implements AutoCloseable {
       cb.usePlaintext();
     }
     return cb.build();
+  }
+
+  private ManagedChannel loopChannel() {
+    for (EventLoop loop : loops) {
+      if (loop.inEventLoop()) {
+        return upstream.channel(loop);
+      }
+    }
+    return upstream.any();
   }
 
   public static Builder builder() {
