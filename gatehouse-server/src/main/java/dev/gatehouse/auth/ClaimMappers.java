@@ -87,7 +87,8 @@ public final class ClaimMappers {
    * @throws dev.gatehouse.config.ConfigException when a rule is invalid
    */
   public static ClaimMapper certificateRules(PluginContext context) {
-    return new MtlsClaimMapper(context.authorization().certificateRules(), context.origin(), context.tls());
+    return new MtlsClaimMapper(
+        context.authorization().certificateRules(), context.origin(), context.tls(), context.scheduler());
   }
 
   private static List<ClaimMapper> checked(List<? extends ClaimMapper> mappers) {

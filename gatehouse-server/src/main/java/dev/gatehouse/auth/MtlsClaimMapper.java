@@ -14,6 +14,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.BitSet;
@@ -21,6 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,44 +44,89 @@ final class MtlsClaimMapper implements ClaimMapper {
   private static final long MAX_CA_BYTES = 4L * 1024 * 1024;
 
   private final List<Rule> rules;
-  // The distinct CA sets rules trust; a rule refers to one by index.
-  private final List<List<X509Certificate>> caSets;
-  private final Map<List<X509Certificate>, Facts> facts = new ConcurrentHashMap<>();
+  // Where each CA set a rule refers to (by index) comes from: the frontend's client CAs, or a rule's own.
+  private final List<CaSource> sources;
+  private final ConfigOrigin origin;
+  private final ScheduledFuture<?> reload;
+  private volatile Trust trust;
 
-  /** @param origin names the file of a bad rule in the error */
+  /** Where one CA set is read from. */
+  private record CaSource(String key, List<String> files, List<String> data) {}
+
+  /** The CA sets as last read, and what was worked out against them per presented chain. */
+  private record Trust(List<List<X509Certificate>> sets, Map<List<X509Certificate>, Facts> facts) {}
+
+  /** Without reloading: the CA files are read once. */
   MtlsClaimMapper(List<CertificateRule> config, ConfigOrigin origin, RootTls tls) {
+    this(config, origin, tls, null);
+  }
+
+  /**
+   * @param origin names the file of a bad rule in the error
+   * @param scheduler re-reads the CA files every {@code refreshInterval} of {@code tls.frontend}, as the TLS layer
+   *     does, so a rotated CA is trusted by the rules when the handshake starts trusting it; {@code null}: never
+   */
+  MtlsClaimMapper(List<CertificateRule> config, ConfigOrigin origin, RootTls tls, ScheduledExecutorService scheduler) {
+    this.origin = origin;
     ServerTls frontend = tls.frontend().server() == null ? ServerTls.EMPTY : tls.frontend().server();
-    List<X509Certificate> frontendCas = null;
-    List<List<X509Certificate>> sets = new ArrayList<>();
+    CaSource frontendSource =
+        new CaSource("global.tls.frontend.server", frontend.clientCaFiles(), frontend.clientCaData());
+    List<CaSource> sourceList = new ArrayList<>();
     List<Rule> compiled = new ArrayList<>();
     for (int i = 0; i < config.size(); i++) {
       String key = "global.authorization.certificateRules[" + i + "]";
       CertificateRule r = config.get(i);
-      List<X509Certificate> cas;
-      if (r.namesCas()) {
-        cas = loadCas(key, r.clientCaFiles(), r.clientCaData(), origin);
-      } else {
-        if (frontendCas == null) {
-          frontendCas = loadCas("global.tls.frontend.server", frontend.clientCaFiles(), frontend.clientCaData(),
-              origin);
-        }
-        cas = frontendCas;
-        if (cas.isEmpty()) {
-          log.warn("{} names no clientCaFiles and global.tls.frontend.server has no client CAs: it matches no "
-              + "certificate", key);
-        }
+      CaSource source = r.namesCas() ? new CaSource(key, r.clientCaFiles(), r.clientCaData()) : frontendSource;
+      if (!r.namesCas() && !frontend.hasClientCas()) {
+        log.warn("{} names no clientCaFiles and global.tls.frontend.server has no client CAs: it matches no "
+            + "certificate", key);
       }
-      int index = sets.indexOf(cas);
+      int index = sourceList.indexOf(source);
       if (index < 0) {
-        index = sets.size();
-        sets.add(cas);
+        index = sourceList.size();
+        sourceList.add(source);
       }
       compiled.add(Rule.compile(r, key, origin, index));
     }
     this.rules = List.copyOf(compiled);
-    this.caSets = List.copyOf(sets);
+    this.sources = List.copyOf(sourceList);
+    this.trust = new Trust(load(), new ConcurrentHashMap<>());
     if (rules.isEmpty()) {
       log.warn("claimMapper mtls without certificateRules: client certificates identify callers but grant no role");
+    }
+    Duration every = tls.refreshIntervalFor(tls.frontend());
+    boolean files = sources.stream().anyMatch(src -> !src.files().isEmpty());
+    this.reload = scheduler != null && every != null && files && every.toMillis() > 0
+        ? scheduler.scheduleWithFixedDelay(this::reload, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS)
+        : null;
+  }
+
+  private List<List<X509Certificate>> load() {
+    List<List<X509Certificate>> sets = new ArrayList<>();
+    for (CaSource src : sources) {
+      sets.add(loadCas(src.key(), src.files(), src.data(), origin));
+    }
+    return List.copyOf(sets);
+  }
+
+  /** Re-reads the CA files now (the scheduler's task; tests call it directly). */
+  void reload() {
+    try {
+      List<List<X509Certificate>> sets = load();
+      if (!sets.equals(trust.sets())) {
+        trust = new Trust(sets, new ConcurrentHashMap<>());
+        log.info("certificate rules: client CAs reloaded");
+      }
+    } catch (RuntimeException e) {
+      // The last good CAs stay in force; the message names the key and file, never key material.
+      log.warn("certificate rules: client CAs not reloaded, keeping the previous ones: {}", e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    if (reload != null) {
+      reload.cancel(false);
     }
   }
 
@@ -105,11 +154,13 @@ final class MtlsClaimMapper implements ClaimMapper {
 
   private Facts factsOf(PeerCertificate peer) {
     List<X509Certificate> chain = peer.chain();
+    Trust t = trust;
+    Map<List<X509Certificate>, Facts> facts = t.facts();
     Facts f = facts.get(chain);
     if (f == null) {
-      BitSet anchored = new BitSet(caSets.size());
-      for (int i = 0; i < caSets.size(); i++) {
-        anchored.set(i, leadsTo(chain, caSets.get(i)));
+      BitSet anchored = new BitSet(t.sets().size());
+      for (int i = 0; i < t.sets().size(); i++) {
+        anchored.set(i, leadsTo(chain, t.sets().get(i)));
       }
       f = new Facts(anchored, peer.dnsNames(), peer.uris(), peer.emails(), peer.ipAddresses());
       if (facts.size() >= MAX_REMEMBERED_CHAINS) {

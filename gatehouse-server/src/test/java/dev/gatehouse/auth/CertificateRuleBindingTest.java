@@ -95,6 +95,28 @@ class CertificateRuleBindingTest {
   }
 
   @Test
+  void aRotatedClientCaFileIsTrustedOnReloadAndTheOldOneNoLonger() throws Exception {
+    Path caFile = dir.resolve("clients.pem");
+    Files.writeString(caFile, CORP.certificatePem());
+    RootTls tls = new RootTls(new GroupTls(new ServerTls(null, null, null, null, List.of(caFile.toString()), null,
+        false), null, null, null, null, null), null, null, null);
+    MtlsClaimMapper m = new MtlsClaimMapper(List.of(OPS_ADMIN), key -> null, tls);
+    CertificateAuthority next =
+        CertificateAuthority.create("Corp Clients CA 2", CertificateAuthority.KeyType.EC_P256, Duration.ofDays(30));
+    assertThat(claims(m, leaf(next, "ops-admin")).system()).isEqualTo(Role.UNDEFINED);
+
+    Files.writeString(caFile, next.certificatePem());
+    m.reload();
+    assertThat(claims(m, leaf(next, "ops-admin")).system()).isEqualTo(Role.ADMIN);
+    assertThat(claims(m, leaf(CORP, "ops-admin")).system()).isEqualTo(Role.UNDEFINED);
+
+    // A broken file keeps the last good CAs.
+    Files.writeString(caFile, "not a certificate");
+    m.reload();
+    assertThat(claims(m, leaf(next, "ops-admin")).system()).isEqualTo(Role.ADMIN);
+  }
+
+  @Test
   void withoutFrontendCasADefaultRuleMatchesNothing() {
     MtlsClaimMapper m = new MtlsClaimMapper(List.of(OPS_ADMIN), key -> null, RootTls.DEFAULT);
     assertThat(claims(m, leaf(CORP, "ops-admin")).system()).isEqualTo(Role.UNDEFINED);
