@@ -298,7 +298,9 @@ final class JwksKeySource implements AutoCloseable {
 
   private static Map<String, Set<String>> fingerprint(Map<String, List<VerificationKey>> keys) {
     Map<String, Set<String>> out = new LinkedHashMap<>();
-    keys.forEach((kid, list) -> out.put(kid, Set.copyOf(list.stream().map(k -> k.thumbprint() + " " + k.source()).toList())));
+    // The source counts: a key moving to another source changes which issuer it signs for.
+    keys.forEach((kid, list) ->
+        out.put(kid, Set.copyOf(list.stream().map(k -> k.thumbprint() + " " + k.source()).toList())));
     return out;
   }
 

@@ -4,6 +4,7 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.Context;
+import io.grpc.ForwardingClientCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -134,7 +135,7 @@ final class NamespaceIds {
   }
 
   /** Starts the call with the caller's headers (ClientCalls starts calls with empty ones). */
-  private static final class HeaderedCall<Q, R> extends io.grpc.ForwardingClientCall.SimpleForwardingClientCall<Q, R> {
+  private static final class HeaderedCall<Q, R> extends ForwardingClientCall.SimpleForwardingClientCall<Q, R> {
     private final Metadata headers;
 
     HeaderedCall(ClientCall<Q, R> delegate, Metadata headers) {

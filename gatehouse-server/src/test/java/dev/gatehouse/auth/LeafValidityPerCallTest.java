@@ -10,6 +10,7 @@ import dev.gatehouse.tls.CertificateAuthority;
 import dev.gatehouse.tls.PeerCertificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ class LeafValidityPerCallTest {
 
   @Test
   void aCertificateThatExpiresOnAnOpenConnectionStopsWorking() {
-    Instant notBefore = Instant.now().minus(Duration.ofMinutes(10)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Instant notBefore = Instant.now().minus(Duration.ofMinutes(10)).truncatedTo(ChronoUnit.SECONDS);
     Instant notAfter = notBefore.plus(Duration.ofHours(1));
     PeerCertificate peer = PeerCertificate.of(CA.leaf("worker").clientAuth().validity(notBefore, notAfter).issue()
         .chain());
