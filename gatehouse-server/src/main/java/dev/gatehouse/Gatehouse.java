@@ -196,7 +196,7 @@ public final class Gatehouse implements AutoCloseable {
         DataPlane.Builder dp = dataPlane(c, frontend, internode, meters);
 
         AccessController.Builder access = AccessController.builder(c.global().authorization()).meterRegistry(meters);
-        access.scheduler(scheduler).configOrigin(config.origin());
+        access.scheduler(scheduler).configOrigin(config.origin()).tls(c.global().tls());
         if (claimMapper != null) {
           access.claimMapper(claimMapper);
         }

@@ -45,12 +45,16 @@ public final class ApiCatalog {
   private final List<MethodDescriptor<?, ?>> descriptors;
   private final List<Message> requestPrototypes;
   private final List<ServiceDescriptor> services;
+  private final int[] taskTokenFields;
+  private final int[] namespaceIdFields;
 
   private ApiCatalog(Builder b) {
     Map<String, ApiMethod> names = new HashMap<>();
     List<ApiMethod> all = new ArrayList<>();
     List<MethodDescriptor<?, ?>> generated = new ArrayList<>();
     List<Message> prototypes = new ArrayList<>();
+    List<Integer> tokens = new ArrayList<>();
+    List<Integer> ids = new ArrayList<>();
     for (int s = 0; s < b.services.size(); s++) {
       ServiceDescriptor service = b.services.get(s);
       Map<String, ApiMethod.Classification> table = b.tables.get(s);
@@ -74,6 +78,8 @@ public final class ApiCatalog {
             c.access(), namespaced ? ns.getNumber() : 0, c.healthCheck());
         names.put(bare, m);
         names.put(m.fullName(), m);
+        tokens.add(namespaced ? taskTokenField(input) : 0);
+        ids.add(namespaced ? namespaceIdField(input, md.getBareMethodName()) : 0);
         all.add(m);
         generated.add(md);
         prototypes.add(md.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> pm
@@ -85,6 +91,23 @@ public final class ApiCatalog {
     this.descriptors = List.copyOf(generated);
     this.requestPrototypes = Collections.unmodifiableList(prototypes);
     this.services = List.copyOf(b.services);
+    this.taskTokenFields = tokens.stream().mapToInt(Integer::intValue).toArray();
+    this.namespaceIdFields = ids.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  // A task token names the namespace it was issued in (Temporal's token.v1 messages, the test server's tokens).
+  private static int taskTokenField(Descriptors.Descriptor input) {
+    Descriptors.FieldDescriptor f = input.findFieldByName("task_token");
+    return f != null && f.getType() == Descriptors.FieldDescriptor.Type.BYTES && !f.isRepeated() ? f.getNumber() : 0;
+  }
+
+  // A namespace id beside the name: namespace_id anywhere, and id in the requests about a namespace itself.
+  private static int namespaceIdField(Descriptors.Descriptor input, String methodName) {
+    Descriptors.FieldDescriptor f = input.findFieldByName("namespace_id");
+    if (f == null && methodName.endsWith("Namespace")) {
+      f = input.findFieldByName("id");
+    }
+    return f != null && f.getType() == Descriptors.FieldDescriptor.Type.STRING && !f.isRepeated() ? f.getNumber() : 0;
   }
 
   /** The catalog of the Temporal API version Gatehouse was built with: the data plane's and the HTTP API's. */
@@ -117,6 +140,22 @@ public final class ApiCatalog {
   /** Every classified method, in descriptor order; {@code methods().get(m.index()) == m}. */
   public List<ApiMethod> methods() {
     return methods;
+  }
+
+  /**
+   * The number of {@code method}'s top-level {@code task_token} field (bytes), or 0 when its request carries no
+   * task token. Read from the request descriptor, so a new {@code Respond*} method is covered without a list.
+   */
+  public int taskTokenField(ApiMethod method) {
+    return taskTokenFields[indexOf(method)];
+  }
+
+  /**
+   * The number of the field of {@code method}'s request that names a namespace by id beside its name
+   * ({@code namespace_id}, or {@code id} in DescribeNamespace), or 0 when there is none.
+   */
+  public int namespaceIdField(ApiMethod method) {
+    return namespaceIdFields[indexOf(method)];
   }
 
   /** The services this catalog was built from. */

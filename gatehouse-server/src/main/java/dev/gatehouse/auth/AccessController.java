@@ -4,10 +4,12 @@ import dev.gatehouse.api.ApiCatalog;
 import dev.gatehouse.api.ApiMethod;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.ConfigOrigin;
+import dev.gatehouse.config.RootTls;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -56,6 +58,7 @@ public final class AccessController implements AutoCloseable {
   private final Map<AccessCheck.Outcome, Counter> decisions = new EnumMap<>(AccessCheck.Outcome.class);
   private final Timer latency;
   private final PrincipalHeaders principalHeaders;
+  private final Clock clock;
 
   private AccessController(Builder b) {
     this.config = b.config;
@@ -68,7 +71,8 @@ public final class AccessController implements AutoCloseable {
     MeterRegistry registry = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
     this.ownedScheduler = b.scheduler == null ? privateScheduler() : null;
     PluginContext context = PluginContext.builder(config).origin(b.origin).meterRegistry(registry)
-        .scheduler(b.scheduler != null ? b.scheduler : ownedScheduler).clock(b.clock).build();
+        .scheduler(b.scheduler != null ? b.scheduler : ownedScheduler).clock(b.clock).tls(b.tls).build();
+    this.clock = b.clock;
     this.ownsClaimMapper = b.claimMapper == null;
     this.ownsAuthorizer = b.authorizer == null;
     try {
@@ -164,6 +168,11 @@ public final class AccessController implements AutoCloseable {
     try {
       AuthInfo credentials = info == null ? AuthInfo.none() : info;
       refusal = null;
+      String expired = leafValidity(credentials);
+      if (expired != null) {
+        // The handshake checked the certificate when the connection opened; a connection outlives it.
+        throw new AuthenticationException(expired);
+      }
       if (credentials.hasCredentials() || !claimMapper.authInfoRequired()) {
         Claims mapped = claimMapper.getClaims(credentials);
         claims = mapped == null ? Claims.anonymous() : mapped;
@@ -187,6 +196,21 @@ public final class AccessController implements AutoCloseable {
       counted(refusal, elapsed, method.fullName());
     }
     return new Identification(method, claims, refusal, elapsed);
+  }
+
+  private String leafValidity(AuthInfo credentials) {
+    if (credentials.tlsPeer() == null || credentials.tlsPeer().certificate() == null) {
+      return null;
+    }
+    X509Certificate leaf = credentials.tlsPeer().certificate();
+    long now = clock.millis();
+    if (now > leaf.getNotAfter().getTime()) {
+      return "client certificate expired";
+    }
+    if (now < leaf.getNotBefore().getTime()) {
+      return "client certificate not yet valid";
+    }
+    return null;
   }
 
   /**
@@ -360,6 +384,7 @@ public final class AccessController implements AutoCloseable {
     private ScheduledExecutorService scheduler;
     private ConfigOrigin origin = key -> null;
     private Clock clock = Clock.systemUTC();
+    private RootTls tls = RootTls.DEFAULT;
     private ApiCatalog catalog = ApiCatalog.temporal();
 
     private Builder(Authorization config) {
@@ -408,6 +433,15 @@ public final class AccessController implements AutoCloseable {
     /** Where the configuration's keys came from, so plugins' configuration errors name the file; default: unknown. */
     public Builder configOrigin(ConfigOrigin origin) {
       this.origin = Objects.requireNonNull(origin, "origin");
+      return this;
+    }
+
+    /**
+     * The {@code global.tls} section, so certificate rules trust the frontend's client CAs by default; without it
+     * they trust only the CAs they name.
+     */
+    public Builder tls(RootTls tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
       return this;
     }
 

@@ -80,12 +80,15 @@ public final class ClaimMappers {
 
   /**
    * The built-in {@code mtls} mapper: the verified client certificate, mapped to roles by
-   * {@code context.authorization().certificateRules()}.
+   * {@code context.authorization().certificateRules()}. A rule that names no CAs trusts
+   * {@code context.tls().frontend().server()}'s client CAs (never a host override's), so give the context the
+   * {@code global.tls} section; without one such rules match nothing.
    *
    * @throws dev.gatehouse.config.ConfigException when a rule is invalid
    */
   public static ClaimMapper certificateRules(PluginContext context) {
-    return new MtlsClaimMapper(context.authorization().certificateRules(), context.origin());
+    return new MtlsClaimMapper(
+        context.authorization().certificateRules(), context.origin(), context.tls(), context.scheduler());
   }
 
   private static List<ClaimMapper> checked(List<? extends ClaimMapper> mappers) {

@@ -79,8 +79,12 @@ final class JwksKeySource implements AutoCloseable {
       JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
       JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
 
-  /** One usable key: the algorithms it may verify and a thread-safe verifier. */
-  record VerificationKey(String kid, Set<JWSAlgorithm> algorithms, JWSVerifier verifier, String thumbprint) {}
+  /**
+   * One usable key: the algorithms it may verify, a thread-safe verifier, and the source it came from, which
+   * decides the issuer it may sign for.
+   */
+  record VerificationKey(
+      String kid, Set<JWSAlgorithm> algorithms, JWSVerifier verifier, String thumbprint, URI source) {}
 
   private final List<URI> sources;
   private final Duration fetchTimeout;
@@ -168,6 +172,11 @@ final class JwksKeySource implements AutoCloseable {
       out.add(u);
     }
     return List.copyOf(out);
+  }
+
+  /** The sources, in {@code keySourceURIs} order. */
+  List<URI> sources() {
+    return sources;
   }
 
   /** The keys with id {@code kid}; empty when none. */
@@ -289,7 +298,9 @@ final class JwksKeySource implements AutoCloseable {
 
   private static Map<String, Set<String>> fingerprint(Map<String, List<VerificationKey>> keys) {
     Map<String, Set<String>> out = new LinkedHashMap<>();
-    keys.forEach((kid, list) -> out.put(kid, Set.copyOf(list.stream().map(VerificationKey::thumbprint).toList())));
+    // The source counts: a key moving to another source changes which issuer it signs for.
+    keys.forEach((kid, list) ->
+        out.put(kid, Set.copyOf(list.stream().map(k -> k.thumbprint() + " " + k.source()).toList())));
     return out;
   }
 
@@ -353,7 +364,7 @@ final class JwksKeySource implements AutoCloseable {
         continue;
       }
       try {
-        VerificationKey k = toKey(jwk);
+        VerificationKey k = toKey(jwk, source);
         if (k != null) {
           out.add(k);
         } else {
@@ -366,7 +377,7 @@ final class JwksKeySource implements AutoCloseable {
     return out;
   }
 
-  private static VerificationKey toKey(JWK jwk) throws JOSEException, GeneralSecurityException {
+  private static VerificationKey toKey(JWK jwk, URI source) throws JOSEException, GeneralSecurityException {
     JWSAlgorithm declared = jwk.getAlgorithm() == null ? null : JWSAlgorithm.parse(jwk.getAlgorithm().getName());
     String thumb = jwk.computeThumbprint().toString();
     if (jwk instanceof RSAKey rsa) {
@@ -375,7 +386,7 @@ final class JwksKeySource implements AutoCloseable {
       }
       Set<JWSAlgorithm> algs = restrict(RSA_ALGS, declared);
       return algs.isEmpty() ? null
-          : new VerificationKey(jwk.getKeyID(), algs, new RSASSAVerifier(rsa.toRSAPublicKey()), thumb);
+          : new VerificationKey(jwk.getKeyID(), algs, new RSASSAVerifier(rsa.toRSAPublicKey()), thumb, source);
     }
     if (jwk instanceof ECKey ec) {
       JWSAlgorithm alg = Curve.P_256.equals(ec.getCurve()) ? JWSAlgorithm.ES256
@@ -387,12 +398,12 @@ final class JwksKeySource implements AutoCloseable {
       }
       Set<JWSAlgorithm> algs = restrict(Set.of(alg), declared);
       return algs.isEmpty() ? null
-          : new VerificationKey(jwk.getKeyID(), algs, new ECDSAVerifier(ec.toECPublicKey()), thumb);
+          : new VerificationKey(jwk.getKeyID(), algs, new ECDSAVerifier(ec.toECPublicKey()), thumb, source);
     }
     if (jwk instanceof OctetKeyPair okp && Curve.Ed25519.equals(okp.getCurve())) {
       Set<JWSAlgorithm> algs = restrict(Set.of(JWSAlgorithm.EdDSA, JWSAlgorithm.Ed25519), declared);
       return algs.isEmpty() ? null
-          : new VerificationKey(jwk.getKeyID(), algs, new JdkEd25519Verifier(okp.getDecodedX()), thumb);
+          : new VerificationKey(jwk.getKeyID(), algs, new JdkEd25519Verifier(okp.getDecodedX()), thumb, source);
     }
     return null;
   }

@@ -12,6 +12,7 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigOrigin;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -20,6 +21,8 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,8 +36,14 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Stricter than Temporal in ways that only reject tokens Temporal would also have reason to reject: only
  * asymmetric algorithms (RS*, PS*, ES256/384/512, EdDSA with Ed25519); the token must name its key ({@code kid}) and
- * carry {@code exp} and {@code sub}; {@code exp}, {@code nbf} and {@code iat} are checked with {@code clockSkew}
- * tolerance; the header value is refused unparsed beyond {@code maxTokenSize} characters.
+ * carry {@code exp} and a string {@code sub} (a number is refused, as Temporal's mapper refuses it); {@code exp},
+ * {@code nbf} and {@code iat} are checked with {@code clockSkew} tolerance; the header value is refused unparsed
+ * beyond {@code maxTokenSize} characters.
+ *
+ * <p>Each key source is bound to its issuer ({@code jwtKeyProvider.issuers}): a token is accepted only when its
+ * {@code iss} is the issuer of a source whose key verified its signature, so one identity provider's keys cannot
+ * sign tokens in another's name. Without {@code issuers} there must be at most one source, and {@code iss} is not
+ * checked, as in Temporal.
  *
  * <p>A verified token's claims are remembered under the token's SHA-256 until the token expires (bounded by
  * {@code tokenCacheSize}, dropped whenever the key set changes), so a client reusing its token pays for the
@@ -58,6 +67,8 @@ final class JwtClaimMapper implements ClaimMapper {
   private final Permissions permissions;
   private final TokenCache cache;
   private final JwksKeySource keys;
+  // Empty when issuers are not bound (one source at most).
+  private final Map<URI, String> issuerBySource;
 
   /** Loads the keys once before returning, then refreshes them on {@code context}'s scheduler. */
   JwtClaimMapper(PluginContext context) {
@@ -84,7 +95,17 @@ final class JwtClaimMapper implements ClaimMapper {
     this.permissionsClaim = config.permissionsClaimName();
     this.permissions = new Permissions(config, origin);
     this.cache = new TokenCache(config.tokenCacheSize());
+    String[] issuerProblem = config.jwtKeyProvider().issuerProblem();
+    if (issuerProblem != null) {
+      throw configError(origin, "global.authorization.jwtKeyProvider." + issuerProblem[0], issuerProblem[1]);
+    }
     this.keys = new JwksKeySource(context, fetchTimeout, cache::clear);
+    Map<URI, String> bound = new HashMap<>();
+    List<String> issuers = config.jwtKeyProvider().issuers();
+    for (int i = 0; i < issuers.size(); i++) {
+      bound.put(keys.sources().get(i), issuers.get(i));
+    }
+    this.issuerBySource = Map.copyOf(bound);
   }
 
   private static ConfigException configError(ConfigOrigin origin, String key, String problem) {
@@ -175,6 +196,8 @@ final class JwtClaimMapper implements ClaimMapper {
       keys.refreshForUnknownKid();
       throw new AuthenticationException("unknown signing key");
     }
+    // Every source whose key verifies the signature; the token's issuer must own one of them.
+    Set<String> owners = new HashSet<>();
     boolean verified = false;
     for (JwksKeySource.VerificationKey k : candidates) {
       if (!k.algorithms().contains(alg)) {
@@ -183,7 +206,13 @@ final class JwtClaimMapper implements ClaimMapper {
       try {
         if (signed.verify(k.verifier())) {
           verified = true;
-          break;
+          String owner = issuerBySource.get(k.source());
+          if (owner != null) {
+            owners.add(owner);
+          }
+          if (issuerBySource.isEmpty()) {
+            break;
+          }
         }
       } catch (JOSEException | IllegalStateException e) {
         // Treated as a bad signature: nothing about the token is trusted yet.
@@ -197,6 +226,17 @@ final class JwtClaimMapper implements ClaimMapper {
       claims = signed.getJWTClaimsSet();
     } catch (ParseException e) {
       throw new AuthenticationException("malformed token claims");
+    }
+    // The claims as sent: Nimbus turns a numeric sub into text, Temporal's mapper refuses it.
+    Map<String, Object> raw = signed.getPayload().toJSONObject();
+    if (raw == null) {
+      throw new AuthenticationException("malformed token claims");
+    }
+    if (!issuerBySource.isEmpty()) {
+      Object iss = raw.get("iss");
+      if (!(iss instanceof String issuer) || !owners.contains(issuer)) {
+        throw new AuthenticationException("token issuer does not own its signing key");
+      }
     }
     Date exp = claims.getExpirationTime();
     if (exp == null) {
@@ -215,6 +255,10 @@ final class JwtClaimMapper implements ClaimMapper {
     }
     if (audience != null && (claims.getAudience() == null || !claims.getAudience().contains(audience))) {
       throw new AuthenticationException("audience mismatch");
+    }
+    Object rawSub = raw.get("sub");
+    if (rawSub != null && !(rawSub instanceof String)) {
+      throw new AuthenticationException("unexpected value type of \"sub\" claim");
     }
     String sub = claims.getSubject();
     if (sub == null || sub.isBlank()) {

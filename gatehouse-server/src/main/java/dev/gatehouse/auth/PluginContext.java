@@ -3,6 +3,7 @@ package dev.gatehouse.auth;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigOrigin;
+import dev.gatehouse.config.RootTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
@@ -45,6 +46,15 @@ public interface PluginContext {
   /** The clock to read the time from (token expiry, rate limits); tests substitute their own. */
   Clock clock();
 
+  /**
+   * The {@code global.tls} section, for plugins that bind a credential to what issued it: the built-in certificate
+   * rules trust {@code frontend.server}'s client CAs by default. {@link RootTls#DEFAULT} (no CAs) when Gatehouse
+   * was not given one.
+   */
+  default RootTls tls() {
+    return RootTls.DEFAULT;
+  }
+
   /** A configuration error for {@code dottedKey} that names the file the key came from. */
   default ConfigException configError(String dottedKey, String problem) {
     return new ConfigException(origin().fileOf(dottedKey), dottedKey, problem);
@@ -65,6 +75,7 @@ public interface PluginContext {
     private MeterRegistry meterRegistry;
     private ScheduledExecutorService scheduler;
     private Clock clock = Clock.systemUTC();
+    private RootTls tls = RootTls.DEFAULT;
 
     private Builder(Authorization authorization) {
       this.authorization = authorization == null ? Authorization.DEFAULT : authorization;
@@ -94,11 +105,17 @@ public interface PluginContext {
       return this;
     }
 
+    /** The {@code global.tls} section; default {@link RootTls#DEFAULT}, which trusts no client CA. */
+    public Builder tls(RootTls tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
+
     /** @throws NullPointerException when no scheduler was given */
     public PluginContext build() {
       Objects.requireNonNull(scheduler, "scheduler: plugins need an executor for background work");
       return new DefaultPluginContext(authorization, origin,
-          meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(), scheduler, clock);
+          meterRegistry != null ? meterRegistry : new SimpleMeterRegistry(), scheduler, clock, tls);
     }
   }
 }

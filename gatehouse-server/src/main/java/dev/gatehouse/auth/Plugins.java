@@ -40,7 +40,8 @@ final class Plugins {
   private static ClaimMapper oneClaimMapper(String name, PluginContext context, ClassLoader loader) {
     return switch (name) {
       case "default" -> new JwtClaimMapper(context);
-      case "mtls" -> new MtlsClaimMapper(context.authorization().certificateRules(), context.origin());
+      case "mtls" -> new MtlsClaimMapper(
+          context.authorization().certificateRules(), context.origin(), context.tls(), context.scheduler());
       case "noop" -> NoopClaimMapper.INSTANCE;
       default -> {
         ClaimMapperProvider p = find(ClaimMapperProvider.class, ClaimMapperProvider::name, name, loader,

@@ -198,6 +198,10 @@ public final class ConfigValidator {
     for (int i = 0; i < sources.size(); i++) {
       checkKeySource(key + ".jwtKeyProvider.keySourceURIs[" + i + "]", sources.get(i));
     }
+    String[] issuers = auth.jwtKeyProvider().issuerProblem();
+    if (issuers != null) {
+      fail(key + ".jwtKeyProvider." + issuers[0], issuers[1]);
+    }
     if (auth.permissionsRegex() != null) {
       String regexKey = key + ".permissionsRegex";
       Pattern pattern;

@@ -18,7 +18,10 @@ import dev.gatehouse.auth.ClaimMappers;
 import dev.gatehouse.auth.Claims;
 import dev.gatehouse.auth.PluginContext;
 import dev.gatehouse.config.Authorization;
+import dev.gatehouse.config.GroupTls;
 import dev.gatehouse.config.JwtKeyProvider;
+import dev.gatehouse.config.RootTls;
+import dev.gatehouse.config.ServerTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -117,7 +120,12 @@ public final class DevTokens {
       ClaimMapper token = ClaimMappers.jwt(PluginContext.builder(jwt).scheduler(keyRefresh).build());
       ClaimMapper certificate;
       try {
-        certificate = ClaimMappers.certificateRules(PluginContext.builder(mtls).scheduler(keyRefresh).build());
+        // The rules trust the dev CA, the frontend's client CA in dev mode, beside the key.
+        RootTls tls = new RootTls(new GroupTls(new ServerTls(null, null, null, null,
+            List.of(jwks.resolveSibling("ca.pem").toString()), null, false), null, null, null, null, null),
+            null, null, null);
+        certificate = ClaimMappers.certificateRules(
+            PluginContext.builder(mtls).scheduler(keyRefresh).tls(tls).build());
       } catch (RuntimeException e) {
         token.close();
         throw e;

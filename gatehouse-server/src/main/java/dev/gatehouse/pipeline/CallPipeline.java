@@ -80,6 +80,17 @@ public final class CallPipeline {
     return new CallPipeline(access, audit, gates, more);
   }
 
+  /**
+   * This pipeline with {@code gate} first among the gates: a face's own check that needs what only the face has
+   * (its upstream connection), run before the custom gates.
+   */
+  public CallPipeline withFaceGate(CallGate gate) {
+    CallGate[] more = new CallGate[gates.length + 1];
+    more[0] = Objects.requireNonNull(gate);
+    System.arraycopy(gates, 0, more, 1, gates.length);
+    return new CallPipeline(access, audit, more, observers);
+  }
+
   /** This pipeline without custom gates, for faces that do not forward a protobuf request (the codec server). */
   public CallPipeline withoutGates() {
     return new CallPipeline(access, audit, new CallGate[0], observers);

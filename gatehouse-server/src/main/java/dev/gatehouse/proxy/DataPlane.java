@@ -69,6 +69,7 @@ public final class DataPlane implements AutoCloseable {
   private final Duration shutdownGrace;
   private final List<ProxiedMethod> methods;
   private final LongAdder inflated = new LongAdder();
+  private final List<EventLoop> loops;
 
   private DataPlane(Builder b) {
     if (NETTY_SERVER_HANDLER.getLevel() == null) {
@@ -89,7 +90,12 @@ public final class DataPlane implements AutoCloseable {
       channels.add(upstreamChannel(b, (EventLoop) e, epoll));
     });
     this.upstream = new LoopLocalUpstream(loops, channels);
-    CallPipeline pipeline = b.pipeline.withObserver(new CallMetrics(b.meterRegistry, catalog.methods()));
+    this.loops = List.copyOf(loops);
+    // Task tokens and namespace ids may only agree with the authorized namespace (invariant 2); the check asks the
+    // upstream for namespace ids, on the calling loop's own connection.
+    NamespaceIds ids = new NamespaceIds(this::loopChannel, System::nanoTime);
+    CallPipeline pipeline = b.pipeline.withObserver(new CallMetrics(b.meterRegistry, catalog.methods()))
+        .withFaceGate(new NamespaceBinding(catalog, ids));
     // gRPC metadata keys are lower-case on the wire, whatever case the config spells them in.
     Metadata.Key<String> tokenHeader =
         Metadata.Key.of(pipeline.authHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
@@ -156,6 +162,15 @@ public final class DataPlane implements AutoCloseable {
       cb.usePlaintext();
     }
     return cb.build();
+  }
+
+  private ManagedChannel loopChannel() {
+    for (EventLoop loop : loops) {
+      if (loop.inEventLoop()) {
+        return upstream.channel(loop);
+      }
+    }
+    return upstream.any();
   }
 
   public static Builder builder() {

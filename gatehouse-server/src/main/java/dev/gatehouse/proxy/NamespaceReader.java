@@ -33,6 +33,39 @@ final class NamespaceReader {
     }
   }
 
+  /**
+   * The last occurrence of a top-level length-delimited field (a task token, a namespace id), as protobuf's parser
+   * would keep it.
+   *
+   * @return the field's bytes, or {@code null} when absent
+   * @throws InvalidProtocolBufferException when the bytes are not a well-formed message or the field has another
+   *     wire type
+   */
+  static byte[] field(byte[] request, int fieldNumber) throws InvalidProtocolBufferException {
+    try {
+      CodedInputStream in = CodedInputStream.newInstance(request);
+      byte[] value = null;
+      int wanted = (fieldNumber << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+      while (true) {
+        int tag = in.readTag();
+        if (tag == 0) {
+          return value;
+        }
+        if (tag == wanted) {
+          value = in.readByteArray();
+        } else if (WireFormat.getTagFieldNumber(tag) == fieldNumber) {
+          throw new InvalidProtocolBufferException("field " + fieldNumber + " has the wrong wire type");
+        } else if (!in.skipField(tag)) {
+          throw new InvalidProtocolBufferException("unexpected end-group tag");
+        }
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new InvalidProtocolBufferException(e);
+    }
+  }
+
   private static String scan(byte[] request, int fieldNumber) throws IOException {
     CodedInputStream in = CodedInputStream.newInstance(request);
     String namespace = "";

@@ -12,7 +12,9 @@ import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class ApiCatalogTest {
@@ -35,6 +37,25 @@ class ApiCatalogTest {
       }
     }
     assertThat(missing).as("methods the catalog does not classify").isEmpty();
+  }
+
+  @Test
+  void taskTokenAndNamespaceIdFieldsComeFromTheDescriptors() {
+    Map<String, Integer> tokens = new TreeMap<>();
+    Map<String, Integer> ids = new TreeMap<>();
+    for (ApiMethod m : catalog.methods()) {
+      if (catalog.taskTokenField(m) != 0) {
+        tokens.put(m.methodName(), catalog.taskTokenField(m));
+      }
+      if (catalog.namespaceIdField(m) != 0) {
+        ids.put(m.methodName(), catalog.namespaceIdField(m));
+      }
+    }
+    assertThat(tokens).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "RespondActivityTaskCompleted", 1, "RespondActivityTaskFailed", 1, "RespondActivityTaskCanceled", 1,
+        "RecordActivityTaskHeartbeat", 1, "RespondWorkflowTaskCompleted", 1, "RespondWorkflowTaskFailed", 1,
+        "RespondQueryTaskCompleted", 1, "RespondNexusTaskCompleted", 3, "RespondNexusTaskFailed", 3));
+    assertThat(ids).containsExactlyInAnyOrderEntriesOf(Map.of("DescribeNamespace", 2, "DeleteNamespace", 2));
   }
 
   @Test

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code claimMapper: default+mtls}: both credentials, intersection of roles. */
 class AllOfClaimMapperTest {
   private static final PeerCertificate ORDERS_CERT =
-      TestCerts.peer("CN=worker.orders.acme.com,O=Acme", "worker.orders.acme.com");
+      TestCerts.peerAt(Fixture.T0, "CN=worker.orders.acme.com,O=Acme", "worker.orders.acme.com");
 
   @TempDir Path dir;
   private Fixture f;
@@ -30,7 +30,7 @@ class AllOfClaimMapperTest {
       c.claimMapper = "default+mtls";
       c.certificateRules.add(new CertificateRule("*.orders.acme.com", "Acme", null, null,
           Map.of("orders", "write"), null));
-    });
+    }, b -> b.tls(MtlsClaimMapperTest.frontendTrusting(ORDERS_CERT.certificate())));
   }
 
   @AfterEach
@@ -81,7 +81,7 @@ class AllOfClaimMapperTest {
       c.claimMapper = "mtls";
       c.certificateRules.add(new CertificateRule("*.orders.acme.com", null, null, null, Map.of("orders", "write"),
           null));
-    });
+    }, b -> b.tls(MtlsClaimMapperTest.frontendTrusting(ORDERS_CERT.certificate())));
     assertThat(f.check(bearerAndCert(null, ORDERS_CERT), WF + "StartWorkflowExecution", "orders").allowed()).isTrue();
     assertThat(f.check(bearerAndCert(null, ORDERS_CERT), WF + "StartWorkflowExecution", "billing").outcome())
         .isEqualTo(AccessCheck.Outcome.PERMISSION_DENIED);

@@ -10,6 +10,7 @@ import java.util.List;
 /** Builds {@link Authorization} records for tests without positional noise. */
 final class AuthConfig {
   List<String> keySourceUris = new ArrayList<>();
+  List<String> issuers = new ArrayList<>();
   Duration refreshInterval = Duration.ofMinutes(1);
   String permissionsClaimName;
   String permissionsRegex;
@@ -29,7 +30,7 @@ final class AuthConfig {
   }
 
   Authorization build() {
-    return new Authorization(new JwtKeyProvider(keySourceUris, refreshInterval), permissionsClaimName,
+    return new Authorization(new JwtKeyProvider(keySourceUris, refreshInterval, issuers), permissionsClaimName,
         permissionsRegex, authorizer, claimMapper, null, null, audience, certificateRules, exposeDenialReason,
         propagatePrincipal, clockSkew, maxTokenSize, tokenCacheSize);
   }

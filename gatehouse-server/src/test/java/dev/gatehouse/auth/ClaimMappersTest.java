@@ -28,7 +28,7 @@ class ClaimMappersTest {
   private static final TestKeys.SigningKey KEY = TestKeys.ec("key-1");
   private static final TestKeys.SigningKey FORGER = TestKeys.ec("key-1");
   private static final PeerCertificate ORDERS_CERT =
-      TestCerts.peer("CN=worker.orders.acme.com,O=Acme", "worker.orders.acme.com");
+      TestCerts.peerAt(T0, "CN=worker.orders.acme.com,O=Acme", "worker.orders.acme.com");
 
   @TempDir Path dir;
   private final MutableClock clock = new MutableClock(T0);
@@ -43,7 +43,8 @@ class ClaimMappersTest {
     AuthConfig config = new AuthConfig().keys(jwks.toUri().toString());
     config.certificateRules.add(new CertificateRule("*.orders.acme.com", null, null, null,
         Map.of("orders", "write"), null));
-    context = PluginContext.builder(config.build()).clock(clock).scheduler(scheduler).build();
+    context = PluginContext.builder(config.build()).clock(clock).scheduler(scheduler)
+        .tls(MtlsClaimMapperTest.frontendTrusting(ORDERS_CERT.certificate())).build();
   }
 
   @AfterEach
@@ -159,7 +160,8 @@ class ClaimMappersTest {
   @Test
   void throughTheAccessControllerARejectedTokenWithAValidCertificateIsUnauthenticated() throws Exception {
     ClaimMapper m = closing(ClaimMappers.firstOf(ClaimMappers.jwt(context), ClaimMappers.certificateRules(context)));
-    AccessController access = closing(AccessController.builder(context.authorization()).claimMapper(m).build());
+    AccessController access =
+        closing(AccessController.builder(context.authorization()).claimMapper(m).clock(clock).build());
     AccessCheck forged = access.check(info(token(FORGER, "mallory", "orders:admin"), ORDERS_CERT),
         WF + "StartWorkflowExecution", "orders", null);
     assertThat(forged.outcome()).isEqualTo(AccessCheck.Outcome.UNAUTHENTICATED);

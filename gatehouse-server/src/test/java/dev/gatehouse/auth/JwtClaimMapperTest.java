@@ -302,7 +302,9 @@ class JwtClaimMapperTest {
   void invalidKeySourceIsAConfigError() {
     assertThatThrownBy(() -> create(new AuthConfig().keys("ftp://keys.example/jwks").build()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("keySourceURIs[0]");
-    assertThatThrownBy(() -> create(new AuthConfig().keys(jwks.uri(), "file:jwks.json").build()))
+    AuthConfig two = new AuthConfig().keys(jwks.uri(), "file:jwks.json");
+    two.issuers.addAll(List.of("https://a.example", "https://b.example"));
+    assertThatThrownBy(() -> create(two.build()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("keySourceURIs[1]").hasMessageContaining("absolute");
     assertThatThrownBy(() -> create(new AuthConfig().keys("https:///jwks.json").build()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("no host");

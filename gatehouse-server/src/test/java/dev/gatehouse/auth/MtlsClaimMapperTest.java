@@ -5,7 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gatehouse.config.CertificateRule;
 import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.GroupTls;
+import dev.gatehouse.config.RootTls;
+import dev.gatehouse.config.ServerTls;
 import dev.gatehouse.tls.PeerCertificate;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +28,32 @@ class MtlsClaimMapperTest {
   private static final PeerCertificate EVIL =
       TestCerts.peer("CN=worker.orders.acme.com.evil.io,O=Evil", "worker.orders.acme.com.evil.io");
 
+  /** The self-signed test certificates are their own CAs, trusted as the frontend's client CAs. */
+  private static MtlsClaimMapper mapper(List<CertificateRule> rules) {
+    return new MtlsClaimMapper(rules, key -> null,
+        frontendTrusting(ORDERS_WORKER.certificate(), BILLING_WORKER.certificate(), EVIL.certificate()));
+  }
+
+  static RootTls frontendTrusting(X509Certificate... cas) {
+    List<String> data = new ArrayList<>();
+    for (X509Certificate ca : cas) {
+      data.add(base64Pem(ca));
+    }
+    return new RootTls(new GroupTls(new ServerTls(null, null, null, null, null, data, false), null, null, null,
+        null, null), null, null, null);
+  }
+
+  static String base64Pem(X509Certificate cert) {
+    try {
+      String pem = "-----BEGIN CERTIFICATE-----\n"
+          + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.getEncoded())
+          + "\n-----END CERTIFICATE-----\n";
+      return Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII));
+    } catch (CertificateEncodingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static CertificateRule rule(String cn, String o, String ou, String san, Map<String, String> ns,
       String system) {
     return new CertificateRule(cn, o, ou, san, ns, system);
@@ -31,7 +65,7 @@ class MtlsClaimMapperTest {
 
   @Test
   void suffixPrefixAndExactMatches() {
-    MtlsClaimMapper m = new MtlsClaimMapper(List.of(
+    MtlsClaimMapper m = mapper(List.of(
         rule("*.orders.acme.com", "Acme", null, null, Map.of("orders", "write"), null),
         rule(null, null, "Bill*", null, Map.of("billing", "read"), null),
         rule("worker.billing.acme.com", null, null, null, Map.of("billing", "write"), null)));
@@ -50,17 +84,17 @@ class MtlsClaimMapperTest {
 
   @Test
   void everyGivenFieldMustMatch() {
-    MtlsClaimMapper m = new MtlsClaimMapper(List.of(
+    MtlsClaimMapper m = mapper(List.of(
         rule("*.orders.acme.com", "Other", null, null, Map.of("orders", "admin"), null),
-        rule("*.orders.acme.com", "Acme", "Payments", "spiffe://acme.com/ns/orders/*", Map.of("orders", "read"),
+        rule("*.orders.acme.com", "Acme", "Payments", "uri:spiffe://acme.com/ns/orders/*", Map.of("orders", "read"),
             null)));
     assertThat(claims(m, ORDERS_WORKER).namespaces()).containsOnly(Map.entry("orders", Role.READER));
   }
 
   @Test
   void sanMatchesAnyOfTheCertificatesNames() {
-    MtlsClaimMapper m = new MtlsClaimMapper(List.of(
-        rule(null, null, null, "spiffe://acme.com/*", Map.of("orders", "write"), "read")));
+    MtlsClaimMapper m = mapper(List.of(
+        rule(null, null, null, "uri:spiffe://acme.com/*", Map.of("orders", "write"), "read")));
     Claims c = claims(m, ORDERS_WORKER);
     assertThat(c.namespaceRole("orders")).isEqualTo(Role.WRITER);
     assertThat(c.system()).isEqualTo(Role.READER);
@@ -69,13 +103,13 @@ class MtlsClaimMapperTest {
 
   @Test
   void comparisonIsCaseSensitive() {
-    MtlsClaimMapper m = new MtlsClaimMapper(List.of(rule(null, "acme", null, null, Map.of("orders", "read"), null)));
+    MtlsClaimMapper m = mapper(List.of(rule(null, "acme", null, null, Map.of("orders", "read"), null)));
     assertThat(claims(m, ORDERS_WORKER).namespaces()).isEmpty();
   }
 
   @Test
   void systemRoleAndTemporalSystemNamespace() {
-    MtlsClaimMapper m = new MtlsClaimMapper(List.of(
+    MtlsClaimMapper m = mapper(List.of(
         rule("worker.orders.acme.com", null, null, null, Map.of("temporal-system", "admin"), null)));
     assertThat(claims(m, ORDERS_WORKER).system()).isEqualTo(Role.ADMIN);
     assertThat(claims(m, ORDERS_WORKER).namespaces()).isEmpty();
@@ -83,7 +117,7 @@ class MtlsClaimMapperTest {
 
   @Test
   void noCertificateIsAnonymous() {
-    MtlsClaimMapper m = new MtlsClaimMapper(List.of(rule("*", null, null, null, Map.of("orders", "read"), null)));
+    MtlsClaimMapper m = mapper(List.of(rule("*", null, null, null, Map.of("orders", "read"), null)));
     assertThat(m.getClaims(AuthInfo.none()).isAnonymous()).isTrue();
     assertThat(claims(m, ORDERS_WORKER).namespaceRole("orders")).isEqualTo(Role.READER);
   }
@@ -116,7 +150,7 @@ class MtlsClaimMapperTest {
   }
 
   private static void assertConfigError(CertificateRule r, String key, String problem) {
-    assertThatThrownBy(() -> new MtlsClaimMapper(List.of(r)))
+    assertThatThrownBy(() -> mapper(List.of(r)))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("global.authorization." + key)
         .hasMessageContaining(problem);

@@ -35,11 +35,15 @@ final class TestCerts {
    * @param sans DNS names or {@code spiffe://} URIs
    */
   static PeerCertificate peer(String subject, String... sans) {
+    return peerAt(Instant.now(), subject, sans);
+  }
+
+  /** {@link #peer}, valid from an hour before {@code now} to a day after it. */
+  static PeerCertificate peerAt(Instant now, String subject, String... sans) {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
       g.initialize(new ECGenParameterSpec("secp256r1"));
       KeyPair kp = g.generateKeyPair();
-      Instant now = Instant.now();
       JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(new X500Name(subject), BigInteger.ONE,
           Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))), new X500Name(subject),
           kp.getPublic());

@@ -623,8 +623,9 @@ class CodecHttpServerTest {
   void aVerifiedClientCertificateIdentifiesTheCaller() throws Exception {
     IssuedCertificate uiProxy = ca.leaf("ui-proxy").clientAuth().issue();
     Authorization byCertificate = new Authorization(null, null, null, "default", "mtls", null, null, null,
-        List.of(new CertificateRule("ui-proxy", null, null, null, Map.of("default", "read"), null)), false, false,
-        null, null, null);
+        // The codec server's client CA is not the frontend's: the rule names it (rules trust only their CAs).
+        List.of(new CertificateRule("ui-proxy", null, null, null, Map.of("default", "read"), null,
+            List.of(dir.resolve("ca.pem").toString()), null)), false, false, null, null, null);
     ServerTls mutual = new ServerTls(tls.certFile(), tls.keyFile(), null, null,
         List.of(dir.resolve("ca.pem").toString()), null, true);
     try (AccessController certs = AccessController.builder(byCertificate).build();

@@ -94,6 +94,7 @@ class ConfigValidatorTest {
           authorization:
             jwtKeyProvider:
               keySourceURIs: [https://idp.example.com/jwks.json, "file:%5$s"]
+              issuers: [https://idp.example.com, https://local.example]
             permissionsRegex: '^(?P<namespace>[\\w-]+):(?P<role>\\w+)$'
         listen:
           grpcAddress: "[::1]:0"
