@@ -18,13 +18,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.Principal;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -74,7 +71,7 @@ class ListenerCertificateTest {
         .issuedBy(serverCa);
     CertFiles server = new CertFiles(dir.resolve("server.pem"), dir.resolve("server-key.pem"));
     Files.writeString(server.cert(), serverCert.pem());
-    Files.writeString(server.key(), keyPem(serverCert));
+    Files.writeString(server.key(), serverCert.keyPem());
     root = TestPki.spec("Client Root").ca().freshKey().selfSigned();
     ncRoot = TestPki.spec("Constrained Root").ca().freshKey().permit(GeneralName.dNSName, ".ok.example").selfSigned();
     pathLen0Root = TestPki.spec("Pathlen 0 Root").ca().freshKey().pathLen(0).selfSigned();
@@ -226,39 +223,7 @@ class ListenerCertificateTest {
     for (Issued e : extra) {
       chain.add(e.certificate());
     }
-    X509Certificate[] presented = chain.toArray(X509Certificate[]::new);
-    // Like a Go client with one certificate: sent whatever the server lists, in the order given.
-    X509ExtendedKeyManager keyManager = new X509ExtendedKeyManager() {
-      @Override
-      public String[] getClientAliases(String keyType, Principal[] issuers) {
-        return new String[] {"client"};
-      }
-
-      @Override
-      public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-        return "client";
-      }
-
-      @Override
-      public String[] getServerAliases(String keyType, Principal[] issuers) {
-        return null;
-      }
-
-      @Override
-      public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-        return null;
-      }
-
-      @Override
-      public X509Certificate[] getCertificateChain(String alias) {
-        return presented;
-      }
-
-      @Override
-      public PrivateKey getPrivateKey(String alias) {
-        return leaf.keys().getPrivate();
-      }
-    };
+    X509ExtendedKeyManager keyManager = TestPki.keyManager(leaf.keys().getPrivate(), chain);
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("ca", serverCa.certificate());
@@ -301,15 +266,5 @@ class ListenerCertificateTest {
         return "failed: " + e.getMessage();
       }
     }
-  }
-
-  static String keyPem(Issued issued) {
-    java.io.StringWriter out = new java.io.StringWriter();
-    try (var w = new org.bouncycastle.openssl.jcajce.JcaPEMWriter(out)) {
-      w.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(issued.keys().getPrivate(), null));
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    return out.toString();
   }
 }

@@ -38,6 +38,7 @@ import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
@@ -61,6 +62,30 @@ final class TestPki {
   record Issued(X509Certificate certificate, KeyPair keys, X500Name name) {
     String pem() {
       return TestPki.pem(List.of(certificate));
+    }
+
+    /** The private key as PKCS#8 PEM. */
+    String keyPem() {
+      StringWriter out = new StringWriter();
+      try (JcaPEMWriter w = new JcaPEMWriter(out)) {
+        w.writeObject(new JcaPKCS8Generator(keys.getPrivate(), null));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return out.toString();
+    }
+
+    /** Writes {@code <name>.pem} (this certificate, then {@code chain}) and {@code <name>-key.pem}. */
+    TlsTestSupport.CertFiles write(java.nio.file.Path dir, String name, Issued... chain) throws IOException {
+      List<X509Certificate> all = new ArrayList<>(List.of(certificate));
+      for (Issued c : chain) {
+        all.add(c.certificate());
+      }
+      TlsTestSupport.CertFiles files = new TlsTestSupport.CertFiles(dir.resolve(name + ".pem"),
+          dir.resolve(name + "-key.pem"));
+      java.nio.file.Files.writeString(files.cert(), TestPki.pem(all));
+      java.nio.file.Files.writeString(files.key(), keyPem());
+      return files;
     }
   }
 
@@ -286,6 +311,54 @@ final class TestPki {
         throw new IllegalStateException("cannot issue " + subject, e);
       }
     }
+  }
+
+  /** A key manager that presents {@code chain} as given, whatever the peer asks for (as a Go peer with one certificate). */
+  static javax.net.ssl.X509ExtendedKeyManager keyManager(java.security.PrivateKey key, List<X509Certificate> chain) {
+    X509Certificate[] presented = chain.toArray(X509Certificate[]::new);
+    return new javax.net.ssl.X509ExtendedKeyManager() {
+      @Override
+      public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+        return new String[] {"only"};
+      }
+
+      @Override
+      public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+        return "only";
+      }
+
+      @Override
+      public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers,
+          javax.net.ssl.SSLEngine engine) {
+        return "only";
+      }
+
+      @Override
+      public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+        return new String[] {"only"};
+      }
+
+      @Override
+      public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
+        return "only";
+      }
+
+      @Override
+      public String chooseEngineServerAlias(String keyType, java.security.Principal[] issuers,
+          javax.net.ssl.SSLEngine engine) {
+        return "only";
+      }
+
+      @Override
+      public X509Certificate[] getCertificateChain(String alias) {
+        return presented;
+      }
+
+      @Override
+      public java.security.PrivateKey getPrivateKey(String alias) {
+        return key;
+      }
+    };
   }
 
   static String pem(List<X509Certificate> certificates) {
