@@ -5,6 +5,7 @@ import dev.gatehouse.config.GroupTls;
 import dev.gatehouse.config.RootTls;
 import dev.gatehouse.config.ServerTls;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
@@ -56,6 +57,8 @@ public final class FrontendTls implements AutoCloseable {
   private final Map<String, Reloadable<ServerMaterial>> overrides;
   private final ReloadingKeyManager keyManager;
   private final TlsSchedule schedule;
+  private final Clock clock;
+  private final LiveConnections connections = new LiveConnections(GROUP);
   private long generation;
 
   /**
@@ -72,6 +75,7 @@ public final class FrontendTls implements AutoCloseable {
 
   FrontendTls(RootTls tls, Function<String, String> fileOfKey, MeterRegistry registry,
       ScheduledExecutorService scheduler, Clock clock, SslProvider provider) {
+    this.clock = clock;
     ConfigProblems problems = new ConfigProblems(fileOfKey);
     GroupTls group = tls.frontend();
     List<String> protocols = TlsVersions.protocols(group.minVersion(), PREFIX + ".minVersion", problems);
@@ -182,6 +186,15 @@ public final class FrontendTls implements AutoCloseable {
     return PeerCertificate.of(presented);
   }
 
+  /**
+   * Registers an accepted connection of the listener (call it for each one, e.g. from a handler on the server
+   * channel), so that a reload of the client CAs closes it gracefully when its client certificate no longer
+   * validates: grpc-java answers a close with GOAWAY and lets the calls in flight finish first.
+   */
+  public void track(Channel connection) {
+    connections.add(connection);
+  }
+
   /** Reads the files again now and swaps in what changed; the timer calls this every refreshInterval. */
   synchronized void reloadNow() {
     if (context == null) {
@@ -193,9 +206,23 @@ public final class FrontendTls implements AutoCloseable {
     }
     if (changed) {
       keyManager.publish(snapshot());
+      revalidateConnections();
       schedule.expiry().track(tracked());
       schedule.expiry().check();
     }
+  }
+
+  int liveConnections() {
+    return connections.size();
+  }
+
+  /** Closes, after their calls in flight, the tracked connections whose chain the current CAs refuse. */
+  int revalidateConnections() {
+    ServerSnapshot snapshot = keyManager.current();
+    return connections.revalidate((chain, serverName) -> {
+      TrustedCas cas = snapshot.forServerName(serverName).clientCas();
+      return CertificateChecks.verify(chain, cas, clock.instant(), CertificateChecks.CLIENT_AUTH, "client");
+    });
   }
 
   /** Runs the expiration checks now. */
