@@ -35,11 +35,12 @@ import javax.net.ssl.SSLSession;
  *
  * <p>{@link #serverContext()} is built once over a key manager and a trust manager that read the current
  * version of the material, so a reload never rebuilds the server: new handshakes use the new certificate,
- * established connections keep theirs. A reload that finds broken material (a certificate replaced before
+ * established connections keep theirs (unless the new client CAs refuse them, below). A reload that finds broken material (a certificate replaced before
  * its key) logs an error naming the file and key and keeps serving the previous version.
  *
- * <p>Client certificates are verified during the handshake: a path to a configured CA, validity, and the
- * {@code clientAuth} extended key usage when the certificate has an EKU extension. Refusals are counted in
+ * <p>Client certificates are verified during the handshake with Go crypto/x509's rules ({@link PathValidator}); a
+ * reload that changes the client CAs closes, after their calls in flight, the connections {@link #track tracked}
+ * whose certificate the new CAs refuse. Refusals are counted in
  * {@code gatehouse.tls.handshake.failures} (tags group, reason). Failures the TLS engine decides on its own
  * (no certificate under {@code requireClientAuth}, no common protocol version) do not reach gRPC's public
  * API and are not counted.
