@@ -35,8 +35,9 @@ import javax.net.ssl.SSLSession;
  *
  * <p>{@link #serverContext()} is built once over a key manager and a trust manager that read the current
  * version of the material, so a reload never rebuilds the server: new handshakes use the new certificate,
- * established connections keep theirs (unless the new client CAs refuse them, below). A reload that finds broken material (a certificate replaced before
- * its key) logs an error naming the file and key and keeps serving the previous version.
+ * established connections keep theirs (unless the new client CAs refuse them, below). A reload that finds broken
+ * material (a certificate replaced before its key) logs an error naming the file and key and keeps serving the
+ * previous version.
  *
  * <p>Client certificates are verified during the handshake with Go crypto/x509's rules ({@link PathValidator}); a
  * reload that changes the client CAs closes, after their calls in flight, the connections {@link #track tracked}
