@@ -160,8 +160,8 @@ public final class CodecHttpServer implements AutoCloseable {
         http.setAttribute(RefusedConnections.REFUSED, Boolean.TRUE);
         busy = http.getHttpChannel().getRequest() != null;
       }
-      log.info("codec server: closing the connection from {}{}: after the CA reload, {}", endPoint.getRemoteSocketAddress(),
-          busy ? " after its request in flight" : "", refusal);
+      log.info("codec server: closing the connection from {}{}: after the CA reload, {}",
+          endPoint.getRemoteSocketAddress(), busy ? " after its request in flight" : "", refusal);
       if (!busy) {
         endPoint.close();
         closed++;
@@ -341,8 +341,9 @@ public final class CodecHttpServer implements AutoCloseable {
       errors.setShowStacks(false);
       errors.setShowMessageInTitle(false);
       server.setErrorHandler(errors);
-      server.setHandler(new RefusedConnections(new CodecHandler(pipeline, codecs, new CorsPolicy(config.allowedOrigins(),
-          config.allowCredentials()), config.maxBodyBytes(), new CodecMetrics(meters))));
+      server.setHandler(new RefusedConnections(new CodecHandler(pipeline, codecs,
+          new CorsPolicy(config.allowedOrigins(), config.allowCredentials()), config.maxBodyBytes(),
+          new CodecMetrics(meters))));
       return new CodecHttpServer(server, connector, https, codecs, scheduler, config.refreshInterval(), tls);
     }
   }

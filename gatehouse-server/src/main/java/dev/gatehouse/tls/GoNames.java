@@ -139,7 +139,8 @@ final class GoNames {
   }
 
   private static boolean atext(char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0;
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+        || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0;
   }
 
   /** Go's {@code matchEmailConstraint}. */

@@ -81,12 +81,12 @@ final class PathValidator {
     try {
       leaf = Cert.of(presented.get(0));
     } catch (RuntimeException e) {
-      return b.refuse(Reason.UNTRUSTED, who + " certificate " + CertificateChecks.subject(presented.get(0))
+      return refuse(Reason.UNTRUSTED, who + " certificate " + CertificateChecks.subject(presented.get(0))
           + " cannot be parsed");
     }
     String subject = who + " certificate " + CertificateChecks.subject(leaf.x509);
     if (leaf.unhandledCritical != null) {
-      return b.refuse(Reason.UNTRUSTED, subject + " has an unknown critical extension " + leaf.unhandledCritical);
+      return refuse(Reason.UNTRUSTED, subject + " has an unknown critical extension " + leaf.unhandledCritical);
     }
     CertificateChecks.Rejection time = CertificateChecks.checkValidity(leaf.x509, now, who);
     if (time != null) {
@@ -94,7 +94,7 @@ final class PathValidator {
     }
     // Go accepts a root presented as the leaf; a CA certificate is not an identity here.
     if (roots.contains(leaf.x509)) {
-      return b.refuse(Reason.UNTRUSTED, subject + " is a configured CA certificate, not one issued by a configured CA");
+      return refuse(Reason.UNTRUSTED, subject + " is a configured CA certificate, not one issued by a configured CA");
     }
     List<List<Cert>> chains = new ArrayList<>();
     b.build(new ArrayList<>(List.of(leaf)), chains);
@@ -104,12 +104,12 @@ final class PathValidator {
     }
     List<List<Cert>> usable = chains.stream().filter(chain -> usageAllowed(chain, usage)).toList();
     if (usable.isEmpty()) {
-      return b.refuse(Reason.WRONG_USAGE, subject + " is not valid for "
+      return refuse(Reason.WRONG_USAGE, subject + " is not valid for "
           + (usage.equals(CertificateChecks.CLIENT_AUTH) ? "clientAuth" : "serverAuth")
           + ": the extended key usage of the certificate or of a CA on its path excludes it");
     }
     if (leaf.keyUsage != null && !leaf.keyUsage[0]) {
-      return b.refuse(Reason.WRONG_USAGE, subject + " has a key usage extension without digitalSignature");
+      return refuse(Reason.WRONG_USAGE, subject + " has a key usage extension without digitalSignature");
     }
     CertificateChecks.Rejection weak = null;
     for (List<Cert> chain : usable) {
@@ -117,7 +117,8 @@ final class PathValidator {
       for (Cert c : chain) {
         problem = keyProblem(c.x509.getPublicKey());
         if (problem != null) {
-          problem = "certificate " + CertificateChecks.subject(c.x509) + " on the path of " + subject + " has " + problem;
+          problem = "certificate " + CertificateChecks.subject(c.x509) + " on the path of " + subject + " has "
+              + problem;
           break;
         }
       }
@@ -127,6 +128,10 @@ final class PathValidator {
       weak = weak != null ? weak : new CertificateChecks.Rejection(Reason.UNTRUSTED, problem);
     }
     return new Result(null, weak);
+  }
+
+  private static Result refuse(Reason reason, String message) {
+    return new Result(null, new CertificateChecks.Rejection(reason, message));
   }
 
   /** Gatehouse's key floor, stricter than Go's (which takes any RSA size). */
@@ -184,10 +189,6 @@ final class PathValidator {
       }
     }
 
-    Result refuse(Reason reason, String message) {
-      return new Result(null, new CertificateChecks.Rejection(reason, message));
-    }
-
     void build(List<Cert> current, List<List<Cert>> chains) {
       Cert child = current.get(current.size() - 1);
       for (Cert root : roots) {
@@ -208,8 +209,8 @@ final class PathValidator {
       }
       String signature = signatureProblem(child, candidate);
       if (signature != null) {
-        fail(Reason.UNTRUSTED, describe(child) + " is not validly signed by " + CertificateChecks.subject(candidate.x509)
-            + ": " + signature);
+        fail(Reason.UNTRUSTED, describe(child) + " is not validly signed by "
+            + CertificateChecks.subject(candidate.x509) + ": " + signature);
         return;
       }
       if (!valid(candidate, root, current)) {
@@ -281,7 +282,8 @@ final class PathValidator {
 
   /** Go's {@code CheckSignatureFrom}; {@code null} when {@code parent} validly signed {@code child}. */
   private static String signatureProblem(Cert child, Cert parent) {
-    if ((parent.x509.getVersion() == 3 && !parent.basicConstraintsValid) || (parent.basicConstraintsValid && !parent.isCa)) {
+    if ((parent.x509.getVersion() == 3 && !parent.basicConstraintsValid)
+        || (parent.basicConstraintsValid && !parent.isCa)) {
       return "the issuer is not a CA";
     }
     if (parent.keyUsage != null && (parent.keyUsage.length <= 5 || !parent.keyUsage[5])) {
@@ -301,7 +303,8 @@ final class PathValidator {
       default -> false;
     };
     if (!supported) {
-      return "signature algorithm " + child.x509.getSigAlgName() + " with a " + keyAlgorithm + " issuer key is not supported";
+      return "signature algorithm " + child.x509.getSigAlgName() + " with a " + keyAlgorithm
+          + " issuer key is not supported";
     }
     try {
       child.x509.verify(key);

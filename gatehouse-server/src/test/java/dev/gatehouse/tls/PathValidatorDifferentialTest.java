@@ -105,7 +105,8 @@ class PathValidatorDifferentialTest {
     // EKU nesting: each CA's EKU restricts what it issues; none or anyExtendedKeyUsage restricts nothing.
     Issued interServer = ca("Intermediate").keys(inter.keys()).ekus(TestPki.SERVER_AUTH).issuedBy(root);
     client("intermediate-eku-server-auth", roots, client("a").issuedBy(interServer), interServer);
-    client("intermediate-eku-server-auth-leaf-without-eku", roots, TestPki.spec("a").issuedBy(interServer), interServer);
+    client("intermediate-eku-server-auth-leaf-without-eku", roots, TestPki.spec("a").issuedBy(interServer),
+        interServer);
     Issued interClient = ca("Intermediate").keys(inter.keys()).ekus(TestPki.CLIENT_AUTH).issuedBy(root);
     client("intermediate-eku-client-auth", roots, client("a").issuedBy(interClient), interClient);
     Issued interAny = ca("Intermediate").keys(inter.keys()).ekus(TestPki.ANY).issuedBy(root);
@@ -142,7 +143,8 @@ class PathValidatorDifferentialTest {
     client("root-nc-dns-email-san-unconstrained", nc, client("a").email("x@evil.example").issuedBy(ncRoot));
     Issued ncExact = ca("NC Exact").permit(GeneralName.dNSName, "ok.example").selfSigned();
     client("root-nc-dns-no-dot-covers-the-domain", List.of(ncExact), client("a").dns("ok.example").issuedBy(ncExact));
-    client("root-nc-dns-no-dot-covers-subdomains", List.of(ncExact), client("a").dns("a.b.ok.example").issuedBy(ncExact));
+    client("root-nc-dns-no-dot-covers-subdomains", List.of(ncExact),
+        client("a").dns("a.b.ok.example").issuedBy(ncExact));
     Issued ncExcluded = ca("NC Excluded").exclude(GeneralName.dNSName, "bad.example").selfSigned();
     client("root-nc-dns-excluded", List.of(ncExcluded), client("a").dns("x.bad.example").issuedBy(ncExcluded));
     client("root-nc-dns-not-excluded", List.of(ncExcluded), client("a").dns("good.example").issuedBy(ncExcluded));
@@ -165,7 +167,8 @@ class PathValidatorDifferentialTest {
     client("root-nc-email-excluded-mailbox", List.of(ncEmail), client("a").email("boss@ok.example").issuedBy(ncEmail));
     Issued ncUri = ca("NC URI").permit(GeneralName.uniformResourceIdentifier, ".ok.example").selfSigned();
     client("root-nc-uri-permitted", List.of(ncUri), client("a").uri("spiffe://w.ok.example/x").issuedBy(ncUri));
-    client("root-nc-uri-outside", List.of(ncUri), client("a").uri("spiffe://evil.example/x.ok.example").issuedBy(ncUri));
+    client("root-nc-uri-outside", List.of(ncUri),
+        client("a").uri("spiffe://evil.example/x.ok.example").issuedBy(ncUri));
     client("root-nc-uri-with-ip-host", List.of(ncUri), client("a").uri("spiffe://10.0.0.1/x").issuedBy(ncUri));
     client("root-nc-uri-with-port", List.of(ncUri), client("a").uri("https://w.ok.example:8443/x").issuedBy(ncUri));
 
@@ -197,7 +200,8 @@ class PathValidatorDifferentialTest {
 
     // Validity windows.
     client("leaf-expired", roots, client("a").validity(dayAgo.minusSeconds(86_400), dayAgo).issuedBy(root));
-    client("leaf-not-yet-valid", roots, client("a").validity(NOW.plusSeconds(3600), NOW.plusSeconds(7200)).issuedBy(root));
+    client("leaf-not-yet-valid", roots,
+        client("a").validity(NOW.plusSeconds(3600), NOW.plusSeconds(7200)).issuedBy(root));
     Issued expiredInter = ca("Expired Intermediate").validity(dayAgo.minusSeconds(86_400), dayAgo).issuedBy(root);
     client("intermediate-expired", roots, client("a").issuedBy(expiredInter), expiredInter);
     Issued expiredRoot = ca("Expired Root").validity(dayAgo.minusSeconds(86_400), dayAgo).selfSigned();
@@ -207,7 +211,8 @@ class PathValidatorDifferentialTest {
     Issued notCa = TestPki.spec("Not A CA").basicConstraints(false).freshKey().issuedBy(root);
     client("intermediate-not-a-ca", roots, client("a").issuedBy(notCa), notCa);
     Issued noBasicConstraints = TestPki.spec("No Basic Constraints").freshKey().issuedBy(root);
-    client("intermediate-without-basic-constraints", roots, client("a").issuedBy(noBasicConstraints), noBasicConstraints);
+    client("intermediate-without-basic-constraints", roots, client("a").issuedBy(noBasicConstraints),
+        noBasicConstraints);
     Issued noCertSign = ca("No CertSign").keyUsage(KeyUsage.digitalSignature).issuedBy(root);
     client("intermediate-without-key-cert-sign", roots, client("a").issuedBy(noCertSign), noCertSign);
     Issued criticalInter = ca("Critical Intermediate").unknownCriticalExtension().issuedBy(root);
@@ -259,8 +264,8 @@ class PathValidatorDifferentialTest {
       Case c = e.getValue();
       Files.writeString(d.resolve("roots.pem"), TestPki.pem(c.roots()));
       Files.writeString(d.resolve("chain.pem"), TestPki.pem(c.chain()));
-      Files.writeString(d.resolve("case.txt"), "time=" + NOW + "\nusage=" + (c.serverName() == null ? "client" : "server")
-          + (c.serverName() == null ? "" : "\ndns=" + c.serverName()) + "\n");
+      String usage = c.serverName() == null ? "client\n" : "server\ndns=" + c.serverName() + "\n";
+      Files.writeString(d.resolve("case.txt"), "time=" + NOW + "\nusage=" + usage);
     }
     Map<String, String> go = GoVerifier.run(casesDir);
     assertThat(go.keySet()).containsExactlyInAnyOrderElementsOf(cases.keySet());

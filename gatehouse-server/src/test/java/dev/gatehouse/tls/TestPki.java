@@ -270,7 +270,8 @@ final class TestPki {
             BigInteger.valueOf(SERIALS.incrementAndGet()), Date.from(notBefore), Date.from(notAfter), subject,
             subjectKeys.getPublic());
         JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
-        b.addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(subjectKeys.getPublic()));
+        b.addExtension(Extension.subjectKeyIdentifier, false,
+            utils.createSubjectKeyIdentifier(subjectKeys.getPublic()));
         if (ca != null) {
           b.addExtension(Extension.basicConstraints, true,
               ca && pathLen != null ? new BasicConstraints(pathLen) : new BasicConstraints(ca));
@@ -295,7 +296,8 @@ final class TestPki {
         }
         String algorithm = signature != null ? signature : switch (issuerKeys.getPrivate().getAlgorithm()) {
           case "RSA" -> "SHA256withRSA";
-          case "EC" -> switch (((ECPublicKey) issuerKeys.getPublic()).getParams().getCurve().getField().getFieldSize()) {
+          case "EC" -> switch (((ECPublicKey) issuerKeys.getPublic()).getParams().getCurve().getField()
+              .getFieldSize()) {
             case 521 -> "SHA512withECDSA";
             case 384 -> "SHA384withECDSA";
             default -> "SHA256withECDSA";
@@ -303,7 +305,8 @@ final class TestPki {
           default -> "Ed25519";
         };
         JcaContentSignerBuilder signer = algorithm.equals("RSASSA-PSS")
-            ? new JcaContentSignerBuilder(algorithm, new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1))
+            ? new JcaContentSignerBuilder(algorithm,
+                new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1))
                 .setProvider(new BouncyCastleProvider())
             : new JcaContentSignerBuilder(algorithm);
         return new JcaX509CertificateConverter().getCertificate(b.build(signer.build(issuerKeys.getPrivate())));
@@ -313,7 +316,7 @@ final class TestPki {
     }
   }
 
-  /** A key manager that presents {@code chain} as given, whatever the peer asks for (as a Go peer with one certificate). */
+  /** A key manager presenting {@code chain} as given, whatever the peer asks for, as a Go peer does. */
   static javax.net.ssl.X509ExtendedKeyManager keyManager(java.security.PrivateKey key, List<X509Certificate> chain) {
     X509Certificate[] presented = chain.toArray(X509Certificate[]::new);
     return new javax.net.ssl.X509ExtendedKeyManager() {
