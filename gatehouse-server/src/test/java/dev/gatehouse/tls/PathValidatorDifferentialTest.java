@@ -44,6 +44,8 @@ class PathValidatorDifferentialTest {
       "leaf-rsa-1024", "RSA keys under 2048 bits are refused anywhere on the path; Go 1.19 takes any size",
       "root-rsa-1024", "RSA keys under 2048 bits are refused anywhere on the path, the root's too",
       "intermediate-rsa-1024", "RSA keys under 2048 bits are refused anywhere on the path",
+      "intermediate-p224", "EC keys must be on P-256, P-384 or P-521; Go 1.19 also takes P-224, which the JDK"
+          + " no longer implements",
       "leaf-is-a-configured-root", "a configured CA presented as the client certificate is not an identity;"
           + " Go accepts a root as its own chain",
       "leaf-key-usage-without-digital-signature", "a leaf whose key usage lacks digitalSignature cannot sign a TLS"
@@ -190,6 +192,8 @@ class PathValidatorDifferentialTest {
     client("root-rsa-1024", List.of(weakRoot), client("a").issuedBy(weakRoot));
     Issued weakInter = ca("Weak Intermediate").key(Key.RSA_1024).issuedBy(root);
     client("intermediate-rsa-1024", roots, client("a").issuedBy(weakInter), weakInter);
+    Issued p224Inter = ca("P-224 Intermediate").key(Key.EC_P224).issuedBy(root);
+    client("intermediate-p224", roots, client("a").issuedBy(p224Inter), p224Inter);
     client("leaf-p384", roots, client("a").key(Key.EC_P384).issuedBy(root));
     client("leaf-p521", roots, client("a").key(Key.EC_P521).issuedBy(root));
     client("leaf-ed25519", roots, client("a").key(Key.ED25519).issuedBy(root));

@@ -47,7 +47,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * one only issues what Gatehouse should issue.
  */
 final class TestPki {
-  enum Key { EC_P256, EC_P384, EC_P521, ED25519, RSA_1024, RSA_2048 }
+  /** EC_P224 comes from BouncyCastle: the JDK no longer implements P-224, Go 1.19 does. */
+  enum Key { EC_P224, EC_P256, EC_P384, EC_P521, ED25519, RSA_1024, RSA_2048 }
 
   static final String CLIENT_AUTH = KeyPurposeId.id_kp_clientAuth.getId();
   static final String SERVER_AUTH = KeyPurposeId.id_kp_serverAuth.getId();
@@ -106,6 +107,10 @@ final class TestPki {
             case EC_P384 -> "secp384r1";
             default -> "secp521r1";
           }), RANDOM);
+        }
+        case EC_P224 -> {
+          g = KeyPairGenerator.getInstance("EC", new BouncyCastleProvider());
+          g.initialize(new ECGenParameterSpec("secp224r1"), RANDOM);
         }
         case ED25519 -> g = KeyPairGenerator.getInstance("Ed25519");
         default -> {
@@ -304,7 +309,11 @@ final class TestPki {
           };
           default -> "Ed25519";
         };
-        JcaContentSignerBuilder signer = algorithm.equals("RSASSA-PSS")
+        boolean p224 = issuerKeys.getPublic() instanceof ECPublicKey ec
+            && ec.getParams().getCurve().getField().getFieldSize() == 224;
+        JcaContentSignerBuilder signer = p224
+            ? new JcaContentSignerBuilder(algorithm).setProvider(new BouncyCastleProvider())
+            : algorithm.equals("RSASSA-PSS")
             ? new JcaContentSignerBuilder(algorithm,
                 new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1))
                 .setProvider(new BouncyCastleProvider())
