@@ -283,7 +283,7 @@ public final class Gatehouse implements AutoCloseable {
           .meterRegistry(meters)
           .peerCertificates(FrontendTls::peerOf);
       if (frontend.enabled()) {
-        dp.serverTls(frontend.serverContext());
+        dp.serverTls(frontend.serverContext()).acceptedConnections(frontend::track);
       }
       if (internode.enabled()) {
         dp.upstreamTls(internode.clientContext(), internode.authorityOverride().orElse(null));

@@ -23,6 +23,10 @@ import javax.net.ssl.SSLParameters;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -31,6 +35,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -136,16 +141,68 @@ public final class CodecHttpServer implements AutoCloseable {
 
   /** Checks every keyring file now and reloads those whose content changed; returns how many were reloaded. */
   /** The periodic check: keyrings, and the server's own certificate and client CAs. */
-  private void refresh() {
+  void refresh() {
     reloadKeyrings();
     if (tls != null) {
       try {
         if (tls.reloadIfChanged()) {
           log.info("codec server: new TLS material in use for new connections");
+          closeRefusedConnections();
         }
       } catch (RuntimeException e) {
         log.warn("codec server: TLS material check failed: {}", e.getClass().getName());
       }
+    }
+  }
+
+  /**
+   * After a reload of the client CAs: connections whose client certificate no longer validates are closed now when
+   * idle, else marked so that they serve no further request (see {@link RefusedConnections}).
+   */
+  int closeRefusedConnections() {
+    int closed = 0;
+    for (EndPoint endPoint : connector.getConnectedEndPoints()) {
+      if (!(endPoint.getConnection() instanceof SslConnection ssl)) {
+        continue;
+      }
+      String refusal = tls.refusal(ssl.getSSLEngine().getSession());
+      if (refusal == null) {
+        continue;
+      }
+      boolean busy = false;
+      if (ssl.getSslEndPoint().getConnection() instanceof HttpConnection http) {
+        http.setAttribute(RefusedConnections.REFUSED, Boolean.TRUE);
+        busy = http.getHttpChannel().getRequest() != null;
+      }
+      log.info("codec server: closing the connection from {}{}: after the CA reload, {}",
+          endPoint.getRemoteSocketAddress(), busy ? " after its request in flight" : "", refusal);
+      if (!busy) {
+        endPoint.close();
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /**
+   * Closes, without an answer, a connection marked refused by a CA reload when its next request arrives; the one in
+   * flight at the reload is answered first. A client retries a request on a reused connection that closes unanswered.
+   */
+  private static final class RefusedConnections extends Handler.Wrapper {
+    static final String REFUSED = "dev.gatehouse.codec.refusedByCaReload";
+
+    RefusedConnections(Handler next) {
+      super(next);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      if (Boolean.TRUE.equals(request.getConnectionMetaData().getAttribute(REFUSED))) {
+        request.getConnectionMetaData().getConnection().getEndPoint().close();
+        callback.failed(new EofException("connection refused by a CA reload"));
+        return true;
+      }
+      return super.handle(request, response, callback);
     }
   }
 
@@ -326,9 +383,9 @@ public final class CodecHttpServer implements AutoCloseable {
       BodyBudget budget = new BodyBudget(config.maxInFlightBodyBytes());
       Gauge.builder("gatehouse.codec.body.buffered", budget, BodyBudget::inUse).baseUnit("bytes")
           .description("Request-body bytes the codec server holds, over all requests").register(meters);
-      server.setHandler(new CodecHandler(pipeline, codecs, new CorsPolicy(config.allowedOrigins(),
-          config.allowCredentials()), config.maxBodyBytes(), new CodecMetrics(meters), budget,
-          config.bodyReadTimeout()));
+      server.setHandler(new RefusedConnections(new CodecHandler(pipeline, codecs, new CorsPolicy(
+          config.allowedOrigins(), config.allowCredentials()), config.maxBodyBytes(), new CodecMetrics(meters),
+          budget, config.bodyReadTimeout())));
       return new CodecHttpServer(server, connector, https, codecs, scheduler, config.refreshInterval(), tls, budget);
     }
   }

@@ -16,9 +16,14 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NegotiationType;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
+import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
+import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.ServerChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
@@ -38,6 +43,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
@@ -109,7 +115,7 @@ public final class DataPlane implements AutoCloseable {
             .directExecutor()
             .bossEventLoopGroup(boss)
             .workerEventLoopGroup(workers)
-            .channelType(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+            .channelFactory(() -> serverChannel(epoll, b.acceptedConnections))
             .maxInboundMessageSize(b.maxMessageBytes)
             // HTTP/2 abuse bounds, per connection: the header list (SETTINGS_MAX_HEADER_LIST_SIZE), concurrent
             // streams (SETTINGS_MAX_CONCURRENT_STREAMS), and the rate of RST_STREAMs from the caller: past it the
@@ -136,6 +142,33 @@ public final class DataPlane implements AutoCloseable {
       sb.addService(def.build());
     }
     this.server = sb.build();
+  }
+
+  /** The listening socket, with a handler that hands each accepted connection to {@code accepted} first. */
+  private static ServerChannel serverChannel(boolean epoll, Consumer<Channel> accepted) {
+    ServerChannel channel = epoll ? new EpollServerSocketChannel() : new NioServerSocketChannel();
+    if (accepted != null) {
+      // Added before the bootstrap's acceptor, so it sees every child channel the listener accepts.
+      channel.pipeline().addLast(new AcceptedConnections(accepted));
+    }
+    return channel;
+  }
+
+  @ChannelHandler.Sharable
+  private static final class AcceptedConnections extends ChannelInboundHandlerAdapter {
+    private final Consumer<Channel> accepted;
+
+    AcceptedConnections(Consumer<Channel> accepted) {
+      this.accepted = accepted;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (msg instanceof Channel child) {
+        accepted.accept(child);
+      }
+      ctx.fireChannelRead(msg);
+    }
   }
 
   private static ManagedChannel upstreamChannel(Builder b, EventLoop loop, boolean epoll) {
@@ -264,6 +297,7 @@ public final class DataPlane implements AutoCloseable {
     private SslContext upstreamTls;
     private String upstreamAuthority;
     private Function<SSLSession, PeerCertificate> peerParser = s -> null;
+    private Consumer<Channel> acceptedConnections;
     private CallPipeline pipeline;
     private MeterRegistry meterRegistry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     private Duration shutdownGrace = Duration.ofSeconds(30);
@@ -302,6 +336,15 @@ public final class DataPlane implements AutoCloseable {
     /** TLS for callers; {@code null} serves plaintext. */
     public Builder serverTls(SslContext context) {
       this.serverTls = context;
+      return this;
+    }
+
+    /**
+     * Called with every connection the listener accepts, before its TLS handshake (e.g. {@code FrontendTls::track},
+     * which closes connections whose certificate a CA reload invalidated).
+     */
+    public Builder acceptedConnections(Consumer<Channel> observer) {
+      this.acceptedConnections = observer;
       return this;
     }
 

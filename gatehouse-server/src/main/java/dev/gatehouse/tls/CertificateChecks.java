@@ -1,24 +1,14 @@
 package dev.gatehouse.tls;
 
 import dev.gatehouse.tls.HandshakeFailures.Reason;
-import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.security.GeneralSecurityException;
-import java.security.cert.CertPathValidator;
-import java.security.cert.CertPathValidatorException;
-import java.security.cert.CertPathValidatorException.BasicReason;
-import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
-import java.security.cert.PKIXCertPathValidatorResult;
-import java.security.cert.PKIXParameters;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Date;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 /** The checks a peer certificate passes during a handshake, shared by the server and client sides. */
@@ -39,9 +29,9 @@ final class CertificateChecks {
   private CertificateChecks() {}
 
   /**
-   * Verifies {@code chain} (leaf first) against {@code cas} at {@code now}: a path to a configured CA, every
-   * certificate in its validity period (the CA's too), and the leaf usable for {@code usage} (an extended key
-   * usage OID that must be listed when the leaf has an EKU extension). Returns {@code null} when it passes.
+   * Verifies {@code chain} (the leaf, then what the peer sent with it) against {@code cas} at {@code now} for
+   * {@code usage} (an extended key usage OID), with Go crypto/x509's verdicts and Gatehouse's stricter rules (see
+   * {@link PathValidator}). Returns {@code null} when it passes.
    */
   static Rejection verify(X509Certificate[] chain, TrustedCas cas, Instant now, String usage, String who) {
     if (chain == null || chain.length == 0) {
@@ -50,46 +40,9 @@ final class CertificateChecks {
     if (cas.isEmpty()) {
       return new Rejection(Reason.UNTRUSTED, "no CA is configured to verify the " + who + " certificate");
     }
-    List<X509Certificate> path = new ArrayList<>(chain.length);
     try {
-      CertificateFactory factory = CertificateFactory.getInstance("X.509");
-      for (X509Certificate certificate : chain) {
-        // The peer may send the root too; the path ends before the first configured CA.
-        if (cas.contains(certificate)) {
-          break;
-        }
-        // Re-parse with the JDK so validation never depends on the TLS stack's certificate objects.
-        path.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(certificate.getEncoded())));
-      }
-      if (path.isEmpty()) {
-        return new Rejection(Reason.UNTRUSTED, who + " certificate " + subject(chain[0])
-            + " is a configured CA certificate, not one issued by a configured CA");
-      }
-      for (X509Certificate certificate : path) {
-        Rejection r = checkValidity(certificate, now, who);
-        if (r != null) {
-          return r;
-        }
-      }
-      X509Certificate leaf = path.get(0);
-      Rejection usageRejection = checkUsage(leaf, usage, who);
-      if (usageRejection != null) {
-        return usageRejection;
-      }
-      PKIXParameters parameters = new PKIXParameters(cas.anchors());
-      parameters.setRevocationEnabled(false);
-      parameters.setDate(Date.from(now));
-      PKIXCertPathValidatorResult result = (PKIXCertPathValidatorResult)
-          CertPathValidator.getInstance("PKIX").validate(factory.generateCertPath(path), parameters);
-      // PKIX does not check the anchor's own dates; an expired CA vouches for nothing.
-      return checkValidity(result.getTrustAnchor().getTrustedCert(), now, "the CA of the " + who);
-    } catch (CertPathValidatorException e) {
-      Reason reason = e.getReason() == BasicReason.EXPIRED ? Reason.EXPIRED
-          : e.getReason() == BasicReason.NOT_YET_VALID ? Reason.NOT_YET_VALID
-          : Reason.UNTRUSTED;
-      return new Rejection(reason, who + " certificate " + subject(chain[0])
-          + " does not chain to a configured CA: " + e.getMessage());
-    } catch (GeneralSecurityException | RuntimeException e) {
+      return PathValidator.validate(List.of(chain), cas.certificates(), now, usage, who).rejection();
+    } catch (RuntimeException e) {
       return new Rejection(Reason.UNTRUSTED, who + " certificate " + subject(chain[0])
           + " cannot be verified: " + e.getClass().getSimpleName());
     }
@@ -107,52 +60,20 @@ final class CertificateChecks {
     return null;
   }
 
-  private static Rejection checkUsage(X509Certificate leaf, String usage, String who) {
-    List<String> ekus;
-    try {
-      ekus = leaf.getExtendedKeyUsage();
-    } catch (CertificateParsingException e) {
-      return new Rejection(Reason.WRONG_USAGE, who + " certificate " + subject(leaf)
-          + " has an unreadable extended key usage extension");
-    }
-    if (ekus != null && !ekus.contains(usage)) {
-      return new Rejection(Reason.WRONG_USAGE, who + " certificate " + subject(leaf) + " lacks the "
-          + (usage.equals(CLIENT_AUTH) ? "clientAuth" : "serverAuth") + " extended key usage");
-    }
-    boolean[] keyUsage = leaf.getKeyUsage();
-    if (keyUsage != null && !keyUsage[0]) {
-      return new Rejection(Reason.WRONG_USAGE, who + " certificate " + subject(leaf)
-          + " has a key usage extension without digitalSignature");
-    }
-    return null;
-  }
-
   /**
-   * True when {@code name} (a DNS name or an IP literal) is among the certificate's subject alternative names.
-   * As in Go since 1.15, the subject CN is not consulted; a wildcard covers exactly one leftmost label.
+   * True when {@code name} (a DNS name or an IP literal) is among the certificate's subject alternative names, as
+   * Go's {@code VerifyHostname} decides: the subject CN is not consulted; a wildcard covers exactly one leftmost
+   * label ({@code *.internal} covers {@code temporal.internal}).
    */
   static boolean matchesServerName(X509Certificate certificate, String name) {
-    String host = name.strip();
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    if (host.isEmpty()) {
-      return false;
-    }
-    InetAddress ip = ipLiteral(host);
-    for (List<?> san : sans(certificate)) {
-      int type = (Integer) san.get(0);
-      String value = String.valueOf(san.get(1));
-      if (ip != null && type == SAN_IP) {
-        InetAddress sanIp = ipLiteral(value);
-        if (ip.equals(sanIp)) {
-          return true;
-        }
-      } else if (ip == null && type == SAN_DNS && dnsMatches(value, host)) {
-        return true;
+    List<InetAddress> ips = new ArrayList<>();
+    for (String ip : ipAddresses(certificate)) {
+      InetAddress address = ipLiteral(ip);
+      if (address != null) {
+        ips.add(address);
       }
     }
-    return false;
+    return GoNames.verifyHostname(dnsNames(certificate), ips, name);
   }
 
   /** DNS and IP names, for messages that tell the operator what the certificate does hold. */
@@ -212,31 +133,6 @@ final class CertificateChecks {
     } catch (CertificateParsingException e) {
       return List.of();
     }
-  }
-
-  private static boolean dnsMatches(String pattern, String host) {
-    String p = trimDot(pattern.toLowerCase(Locale.ROOT));
-    String h = trimDot(host.toLowerCase(Locale.ROOT));
-    if (p.equals(h)) {
-      return true;
-    }
-    if (!p.startsWith("*.")) {
-      return false;
-    }
-    String suffix = p.substring(1);
-    // "*.com" would cover a whole TLD: require at least two labels under the wildcard.
-    if (suffix.indexOf('.', 1) < 0 || suffix.contains("*")) {
-      return false;
-    }
-    if (!h.endsWith(suffix) || h.length() == suffix.length()) {
-      return false;
-    }
-    String label = h.substring(0, h.length() - suffix.length());
-    return !label.contains(".");
-  }
-
-  private static String trimDot(String s) {
-    return s.endsWith(".") ? s.substring(0, s.length() - 1) : s;
   }
 
   /** The address for an IP literal, without ever resolving a host name; {@code null} for anything else. */

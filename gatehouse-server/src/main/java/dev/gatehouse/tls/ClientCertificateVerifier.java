@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Verifies client certificates during the handshake against the CAs configured for the SNI host name the
- * client asked for: a path to one of them, validity, and the clientAuth extended key usage. A refusal fails
- * the handshake and is counted.
+ * client asked for, with Go crypto/x509's rules ({@link PathValidator}): a path to one of them, validity, constraints
+ * and the clientAuth extended key usage. A refusal fails the handshake with bad_certificate (certificate_expired for
+ * an expired certificate) and is counted.
  *
  * <p>{@link #getAcceptedIssuers()} is empty on purpose. OpenSSL reads it once when the context is built, so
  * a CA list sent to clients would go stale after a reload (and cannot follow SNI); and clients that filter

@@ -5,6 +5,7 @@ import dev.gatehouse.config.GroupTls;
 import dev.gatehouse.config.RootTls;
 import dev.gatehouse.config.ServerTls;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
@@ -34,11 +35,13 @@ import javax.net.ssl.SSLSession;
  *
  * <p>{@link #serverContext()} is built once over a key manager and a trust manager that read the current
  * version of the material, so a reload never rebuilds the server: new handshakes use the new certificate,
- * established connections keep theirs. A reload that finds broken material (a certificate replaced before
- * its key) logs an error naming the file and key and keeps serving the previous version.
+ * established connections keep theirs (unless the new client CAs refuse them, below). A reload that finds broken
+ * material (a certificate replaced before its key) logs an error naming the file and key and keeps serving the
+ * previous version.
  *
- * <p>Client certificates are verified during the handshake: a path to a configured CA, validity, and the
- * {@code clientAuth} extended key usage when the certificate has an EKU extension. Refusals are counted in
+ * <p>Client certificates are verified during the handshake with Go crypto/x509's rules ({@link PathValidator}); a
+ * reload that changes the client CAs closes, after their calls in flight, the connections {@link #track tracked}
+ * whose certificate the new CAs refuse. Refusals are counted in
  * {@code gatehouse.tls.handshake.failures} (tags group, reason). Failures the TLS engine decides on its own
  * (no certificate under {@code requireClientAuth}, no common protocol version) do not reach gRPC's public
  * API and are not counted.
@@ -56,6 +59,8 @@ public final class FrontendTls implements AutoCloseable {
   private final Map<String, Reloadable<ServerMaterial>> overrides;
   private final ReloadingKeyManager keyManager;
   private final TlsSchedule schedule;
+  private final Clock clock;
+  private final LiveConnections connections = new LiveConnections(GROUP);
   private long generation;
 
   /**
@@ -72,6 +77,7 @@ public final class FrontendTls implements AutoCloseable {
 
   FrontendTls(RootTls tls, Function<String, String> fileOfKey, MeterRegistry registry,
       ScheduledExecutorService scheduler, Clock clock, SslProvider provider) {
+    this.clock = clock;
     ConfigProblems problems = new ConfigProblems(fileOfKey);
     GroupTls group = tls.frontend();
     List<String> protocols = TlsVersions.protocols(group.minVersion(), PREFIX + ".minVersion", problems);
@@ -182,6 +188,15 @@ public final class FrontendTls implements AutoCloseable {
     return PeerCertificate.of(presented);
   }
 
+  /**
+   * Registers an accepted connection of the listener (call it for each one, e.g. from a handler on the server
+   * channel), so that a reload of the client CAs closes it gracefully when its client certificate no longer
+   * validates: grpc-java answers a close with GOAWAY and lets the calls in flight finish first.
+   */
+  public void track(Channel connection) {
+    connections.add(connection);
+  }
+
   /** Reads the files again now and swaps in what changed; the timer calls this every refreshInterval. */
   synchronized void reloadNow() {
     if (context == null) {
@@ -193,9 +208,23 @@ public final class FrontendTls implements AutoCloseable {
     }
     if (changed) {
       keyManager.publish(snapshot());
+      revalidateConnections();
       schedule.expiry().track(tracked());
       schedule.expiry().check();
     }
+  }
+
+  int liveConnections() {
+    return connections.size();
+  }
+
+  /** Closes, after their calls in flight, the tracked connections whose chain the current CAs refuse. */
+  int revalidateConnections() {
+    ServerSnapshot snapshot = keyManager.current();
+    return connections.revalidate((chain, serverName) -> {
+      TrustedCas cas = snapshot.forServerName(serverName).clientCas();
+      return CertificateChecks.verify(chain, cas, clock.instant(), CertificateChecks.CLIENT_AUTH, "client");
+    });
   }
 
   /** Runs the expiration checks now. */

@@ -1,5 +1,8 @@
 package dev.gatehouse.tls;
 
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSsl;
+import io.grpc.netty.shaded.io.netty.handler.ssl.OpenSslCertificateException;
+import io.grpc.netty.shaded.io.netty.internal.tcnative.CertificateVerifier;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.security.cert.CertificateException;
@@ -26,12 +29,18 @@ final class HandshakeFailures {
       return name().toLowerCase(Locale.ROOT);
     }
 
-    /** The exception the TLS stack turns into the matching alert (certificate_expired, ...). */
+    /**
+     * The exception the TLS stack turns into the matching alert: certificate_expired for an expired certificate,
+     * else bad_certificate as Go sends. BoringSSL picks the alert from the OpenSSL error code, which a plain
+     * {@link CertificateException} leaves at "unspecified" (internal_error); the JDK engine reads only the type.
+     */
     CertificateException exception(String message) {
       return switch (this) {
         case EXPIRED -> new CertificateExpiredException(message);
         case NOT_YET_VALID -> new CertificateNotYetValidException(message);
-        default -> new CertificateException(message);
+        default -> OpenSsl.isAvailable()
+            ? new OpenSslCertificateException(message, CertificateVerifier.X509_V_ERR_CERT_REJECTED)
+            : new CertificateException(message);
       };
     }
   }

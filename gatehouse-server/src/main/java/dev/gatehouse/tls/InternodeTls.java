@@ -112,9 +112,10 @@ public final class InternodeTls implements AutoCloseable {
     this.keyManager = new ReloadingKeyManager(snapshot());
 
     HandshakeFailures failures = new HandshakeFailures(registry, GROUP);
+    TrustedCas system = rootCas == null ? TrustedCas.of(List.of(systemRoots().getAcceptedIssuers())) : null;
     UpstreamVerifier verifier = new UpstreamVerifier(
-        rootCas == null ? null : rootCas::current,
-        rootCas == null ? systemRoots() : null,
+        rootCas == null ? () -> system : rootCas::current,
+        rootCas == null,
         serverName,
         !client.disableHostVerification(),
         failures,

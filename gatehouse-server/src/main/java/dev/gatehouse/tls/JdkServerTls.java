@@ -4,6 +4,8 @@ import dev.gatehouse.config.ServerTls;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.security.GeneralSecurityException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +13,8 @@ import java.util.function.Function;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
 
 /**
@@ -28,7 +32,8 @@ import javax.net.ssl.TrustManager;
  * factory.setSslContext(tls.sslContext());
  * }</pre>
  * The material is re-read when the owner calls {@link #reloadIfChanged()} (the codec server does on its
- * {@code refreshInterval}); new handshakes then use the new certificate and client CAs, live connections keep theirs.
+ * {@code refreshInterval}); new handshakes then use the new certificate and client CAs, and the owner closes the
+ * live connections whose client certificate the new CAs refuse ({@link #refusal}).
  */
 public final class JdkServerTls {
   private final SSLContext sslContext;
@@ -36,10 +41,12 @@ public final class JdkServerTls {
   private final ClientAuth clientAuth;
   private final Reloadable<ServerMaterial> material;
   private final ReloadingKeyManager keyManager;
+  private final Clock clock;
   private long generation = 1;
 
   private JdkServerTls(SSLContext sslContext, List<String> protocols, ClientAuth clientAuth,
-      Reloadable<ServerMaterial> material, ReloadingKeyManager keyManager) {
+      Reloadable<ServerMaterial> material, ReloadingKeyManager keyManager, Clock clock) {
+    this.clock = clock;
     this.sslContext = sslContext;
     this.protocols = protocols;
     this.clientAuth = clientAuth;
@@ -73,7 +80,7 @@ public final class JdkServerTls {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(new KeyManager[] {keyManager}, new TrustManager[] {verifier}, null);
-      return new JdkServerTls(context, protocols, ServerMaterial.clientAuth(tls), material, keyManager);
+      return new JdkServerTls(context, protocols, ServerMaterial.clientAuth(tls), material, keyManager, clock);
     } catch (GeneralSecurityException e) {
       throw problems.at(keyPrefix, "the JDK's TLS engine refused the material: " + e.getClass().getSimpleName());
     }
@@ -95,6 +102,31 @@ public final class JdkServerTls {
     }
     keyManager.publish(ServerSnapshot.of(++generation, material.current(), Map.of()));
     return true;
+  }
+
+  /**
+   * Why the current material (after a reload of the client CAs) refuses the client certificate of an established
+   * session, or {@code null} when it still validates or the client sent none. The codec server closes such
+   * connections once their request in flight is answered.
+   */
+  public String refusal(SSLSession session) {
+    X509Certificate[] chain;
+    try {
+      Certificate[] peer = session.getPeerCertificates();
+      chain = new X509Certificate[peer.length];
+      for (int i = 0; i < peer.length; i++) {
+        chain[i] = (X509Certificate) peer[i];
+      }
+    } catch (SSLPeerUnverifiedException | ClassCastException e) {
+      return null;
+    }
+    if (chain.length == 0) {
+      return null;
+    }
+    TrustedCas cas = keyManager.current().forServerName(ServerNames.requested(session)).clientCas();
+    CertificateChecks.Rejection r = CertificateChecks.verify(chain, cas, clock.instant(), CertificateChecks.CLIENT_AUTH,
+        "client");
+    return r == null ? null : r.message();
   }
 
   /**

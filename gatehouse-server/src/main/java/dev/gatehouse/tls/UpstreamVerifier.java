@@ -9,13 +9,13 @@ import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.X509ExtendedTrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Verifies the upstream's certificate on the internode client side: its chain (to the configured root CAs,
- * or to the JDK's system roots when none are configured), the serverAuth extended key usage, and unless
+ * Verifies the upstream's certificate on the internode client side with the same path validation as client
+ * certificates ({@link PathValidator}): its chain (to the configured root CAs, or to the JDK's system roots when none
+ * are configured), the serverAuth extended key usage, and unless
  * {@code disableHostVerification} its name: {@code serverName} when set, else the host the channel dials.
  *
  * <p>The name check is done here rather than by the TLS stack because a custom trust manager replaces the
@@ -25,7 +25,7 @@ final class UpstreamVerifier extends X509ExtendedTrustManager {
   private static final Logger log = LoggerFactory.getLogger(UpstreamVerifier.class);
 
   private final Supplier<TrustedCas> rootCas;
-  private final X509TrustManager systemRoots;
+  private final boolean systemRoots;
   private final String serverName;
   private final boolean verifyHost;
   private final HandshakeFailures failures;
@@ -33,10 +33,11 @@ final class UpstreamVerifier extends X509ExtendedTrustManager {
   private final String serverNameKey;
 
   /**
-   * @param rootCas the configured roots, or {@code null} to use {@code systemRoots}
+   * @param rootCas the configured roots, or the JDK's system roots
+   * @param systemRoots true when {@code rootCas} are the system roots (for messages)
    * @param serverNameKey the config key to name in a mismatch message
    */
-  UpstreamVerifier(Supplier<TrustedCas> rootCas, X509TrustManager systemRoots, String serverName,
+  UpstreamVerifier(Supplier<TrustedCas> rootCas, boolean systemRoots, String serverName,
       boolean verifyHost, HandshakeFailures failures, Clock clock, String serverNameKey) {
     this.rootCas = rootCas;
     this.systemRoots = systemRoots;
@@ -78,24 +79,11 @@ final class UpstreamVerifier extends X509ExtendedTrustManager {
   }
 
   private CertificateChecks.Rejection check(X509Certificate[] chain, String authType, String dialedHost) {
-    if (rootCas != null) {
-      CertificateChecks.Rejection r = CertificateChecks.verify(
-          chain, rootCas.get(), clock.instant(), CertificateChecks.SERVER_AUTH, "upstream");
-      if (r != null) {
-        return r;
-      }
-    } else {
-      if (chain == null || chain.length == 0) {
-        return new CertificateChecks.Rejection(Reason.NO_CERTIFICATE, "upstream presented no certificate");
-      }
-      try {
-        // Without an engine or socket the JDK validates the chain (and serverAuth) but not the name.
-        systemRoots.checkServerTrusted(chain, authType);
-      } catch (CertificateException | RuntimeException e) {
-        return new CertificateChecks.Rejection(Reason.UNTRUSTED, "upstream certificate "
-            + CertificateChecks.subject(chain[0]) + " is not trusted by the system roots (set rootCaFiles): "
-            + e.getMessage());
-      }
+    CertificateChecks.Rejection r = CertificateChecks.verify(
+        chain, rootCas.get(), clock.instant(), CertificateChecks.SERVER_AUTH, "upstream");
+    if (r != null) {
+      return systemRoots ? new CertificateChecks.Rejection(r.reason(), r.message()
+          + " (not trusted by the system roots; set rootCaFiles)") : r;
     }
     if (!verifyHost) {
       return null;
@@ -133,7 +121,6 @@ final class UpstreamVerifier extends X509ExtendedTrustManager {
 
   @Override
   public X509Certificate[] getAcceptedIssuers() {
-    return rootCas != null ? rootCas.get().certificates().toArray(X509Certificate[]::new)
-        : systemRoots.getAcceptedIssuers();
+    return rootCas.get().certificates().toArray(X509Certificate[]::new);
   }
 }

@@ -7,7 +7,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Server-name matching of the internode client: SANs only, one-label wildcards, IP literals never resolved. */
+/** Server-name matching of the internode client as Go's: SANs only, one-label wildcards, IP literals never resolved. */
 class CertificateChecksTest {
   static X509Certificate certificate;
 
@@ -28,11 +28,13 @@ class CertificateChecksTest {
   }
 
   @Test
-  void aWildcardCoversExactlyOneLeftmostLabelAndNeverATopLevelDomain() {
+  void aWildcardCoversExactlyOneLeftmostLabelAsInGo() {
     assertThat(CertificateChecks.matchesServerName(certificate, "a.temporal.example.com")).isTrue();
     assertThat(CertificateChecks.matchesServerName(certificate, "a.b.temporal.example.com")).isFalse();
     assertThat(CertificateChecks.matchesServerName(certificate, "temporal.example.com")).isFalse();
-    assertThat(CertificateChecks.matchesServerName(certificate, "anything.com")).isFalse();
+    // Go's VerifyHostname has no rule against a wildcard over one label ("*.internal" for "temporal.internal").
+    assertThat(CertificateChecks.matchesServerName(certificate, "anything.com")).isTrue();
+    assertThat(CertificateChecks.matchesServerName(certificate, "a.anything.com")).isFalse();
   }
 
   @Test
