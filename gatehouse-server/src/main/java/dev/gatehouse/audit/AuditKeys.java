@@ -82,6 +82,15 @@ public record AuditKeys(KeyPair signing, byte[] salt) {
     }
   }
 
+  /**
+   * Reads an AES-256 segment key file ({@code audit.encryptionKeyFile}): 32 random bytes, base64, readable by its
+   * owner only (make one with {@code head -c 32 /dev/urandom | base64 > key; chmod 600 key}).
+   */
+  public static byte[] readEncryptionKey(Path file) throws IOException {
+    SegmentCipher.fromFile(file);
+    return Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
+  }
+
   /** The public key {@code loadOrCreate} wrote into {@code dir}. */
   public static Path publicKeyFile(Path dir) {
     return dir.resolve(PUBLIC_KEY);

@@ -32,6 +32,14 @@ public final class AuditLogs {
     } catch (IOException | RuntimeException e) {
       throw context.configError("audit.dir", "the audit keys cannot be read or made: " + e.getMessage());
     }
+    SegmentCipher cipher = null;
+    if (config.encryptionKeyFile() != null) {
+      try {
+        cipher = SegmentCipher.fromFile(Path.of(config.encryptionKeyFile()));
+      } catch (IOException e) {
+        throw context.configError("audit.encryptionKeyFile", e.getMessage());
+      }
+    }
     List<AuditSink> sinks = new ArrayList<>();
     try {
       sinks.add(FileSink.builder(dir, keys.signing().getPrivate())
@@ -40,6 +48,7 @@ public final class AuditLogs {
           .maxSegmentAge(config.maxSegmentAge())
           .retention(config.retention())
           .clock(context.clock())
+          .cipher(cipher)
           .build());
     } catch (IOException | RuntimeException e) {
       throw context.configError("audit.dir", "the audit folder cannot be opened: " + e.getMessage());

@@ -67,15 +67,27 @@ public final class AuditReader {
   }
 
   private final Path dir;
+  private final SegmentCipher cipher;
 
   public AuditReader(Path dir) {
-    this.dir = dir;
+    this(dir, null);
   }
 
-  /** Every record matching {@code filter}, in chain order per node; lines that are not records are skipped. */
+  /** A reader of segments encrypted under {@code encryptionKey} (or plaintext ones, when {@code null}). */
+  public AuditReader(Path dir, byte[] encryptionKey) {
+    this.dir = dir;
+    this.cipher = encryptionKey == null ? null : new SegmentCipher(encryptionKey);
+  }
+
+  /**
+   * Every record matching {@code filter}, in chain order per node; lines that are not records are skipped.
+   *
+   * @throws IOException when a segment cannot be read, or is encrypted and this reader has no key
+   */
   public void forEach(Filter filter, Consumer<JsonNode> out) throws IOException {
     for (SegmentFiles.Segment s : SegmentFiles.segments(dir)) {
-      for (byte[] line : SegmentFiles.lines(Files.readAllBytes(s.path()))) {
+      byte[] raw = Files.readAllBytes(s.path());
+      for (byte[] line : SegmentFiles.read(raw, s.path().getFileName().toString(), cipher).lines()) {
         JsonNode r;
         try {
           r = SegmentFiles.JSON.readTree(line);

@@ -45,6 +45,7 @@ public final class AuditVerifier {
   private final PublicKey publicKey;
   private final Instant from;
   private final Instant to;
+  private final SegmentCipher cipher;
 
   /**
    * @param publicKey the digest signing key's public half
@@ -52,9 +53,18 @@ public final class AuditVerifier {
    * @param to up to this time ({@code null}: to the end)
    */
   public AuditVerifier(PublicKey publicKey, Instant from, Instant to) {
+    this(publicKey, from, to, null);
+  }
+
+  /**
+   * @param encryptionKey the segments' AES-256 key when they are encrypted ({@code audit.encryptionKeyFile}), else
+   *     {@code null}; without it encrypted segments are checked by their digests only, and that is a finding
+   */
+  public AuditVerifier(PublicKey publicKey, Instant from, Instant to, byte[] encryptionKey) {
     this.publicKey = publicKey;
     this.from = from;
     this.to = to;
+    this.cipher = encryptionKey == null ? null : new SegmentCipher(encryptionKey);
   }
 
   public Report verify(Path dir) throws IOException {
@@ -140,21 +150,36 @@ public final class AuditVerifier {
         prevHash = hex(digest.path("last_record_sha256").asText());
         continue;
       }
-      byte[] content = Files.readAllBytes(s.path());
+      byte[] raw = Files.readAllBytes(s.path());
       if (digest != null) {
-        String fileHash = HexFormat.of().formatHex(sha.digest(content));
+        String fileHash = HexFormat.of().formatHex(sha.digest(raw));
         if (!fileHash.equals(digest.path("segment_sha256").asText())) {
           findings.add(new Finding("modified", name, 0, "the segment's content does not match its digest"));
         }
       }
-      int complete = SegmentFiles.completeEnd(content);
-      int data = SegmentFiles.dataEnd(content);
-      if (data > complete) {
-        findings.add(new Finding("torn", name, expectedSeq, "the last record is incomplete (" + (data - complete)
+      SegmentFiles.Content content;
+      try {
+        content = SegmentFiles.read(raw, name, cipher);
+      } catch (IOException e) {
+        findings.add(new Finding("unverified", name, 0, "the segment is encrypted: its records were not checked "
+            + "(give the encryption key)"));
+        if (digest != null) {
+          expectedSeq = digest.path("last_seq").asLong() + 1;
+          prevHash = hex(digest.path("last_record_sha256").asText());
+        } else {
+          prevHash = null;
+        }
+        continue;
+      }
+      if (content.damaged()) {
+        findings.add(new Finding("modified", name, expectedSeq, "an encrypted frame fails authentication: it was "
+            + "altered, moved, or encrypted under another key"));
+      } else if (content.tornBytes() > 0) {
+        findings.add(new Finding("torn", name, expectedSeq, "the last record is incomplete (" + content.tornBytes()
             + " bytes)" + (newest && digest == null ? "; the next start cuts it and records the repair" : "")));
       }
       long lastSeqInFile = -1;
-      for (byte[] line : SegmentFiles.lines(content)) {
+      for (byte[] line : content.lines()) {
         JsonNode r;
         try {
           r = SegmentFiles.JSON.readTree(line);

@@ -48,6 +48,9 @@ public final class FileSink implements AuditSink {
   private final Duration retention;
   private final PrivateKey signingKey;
   private final Clock clock;
+  private final SegmentCipher cipher;
+  private long frames;
+  private long noncePrefix;
   private final JsonFactory json = new JsonFactory();
   private final MessageDigest sha256;
   private final List<String> repairs = new ArrayList<>();
@@ -79,6 +82,7 @@ public final class FileSink implements AuditSink {
     this.retention = b.retention;
     this.signingKey = Objects.requireNonNull(b.signingKey, "signingKey");
     this.clock = b.clock;
+    this.cipher = b.cipher;
     try {
       this.sha256 = MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
@@ -118,15 +122,25 @@ public final class FileSink implements AuditSink {
       }
       open(batch.get(0).sequence());
     }
-    int size = 0;
+    int plainSize = 0;
     for (AuditEntry e : batch) {
-      size += e.line().length + 1;
+      plainSize += e.line().length + 1;
     }
-    ByteBuffer buf = ByteBuffer.allocate(size);
+    ByteBuffer buf = ByteBuffer.allocate(plainSize);
     for (AuditEntry e : batch) {
       buf.put(e.line()).put((byte) '\n');
     }
     buf.flip();
+    if (cipher != null) {
+      byte[] frame = cipher.seal(buf.array(), segment.getFileName().toString(), frames, noncePrefix);
+      int header = position == 0 ? SegmentCipher.MAGIC.length : 0;
+      buf = ByteBuffer.allocate(header + frame.length);
+      if (header > 0) {
+        buf.put(SegmentCipher.MAGIC);
+      }
+      buf.put(frame).flip();
+    }
+    int size = buf.remaining();
     try {
       reserve(size);
       long at = position;
@@ -139,6 +153,7 @@ public final class FileSink implements AuditSink {
       throw e;
     }
     position += size;
+    frames++;
     AuditEntry last = batch.get(batch.size() - 1);
     if (records == 0) {
       firstEmit = batch.get(0).emitEpochMillis();
@@ -181,6 +196,8 @@ public final class FileSink implements AuditSink {
     position = 0;
     allocated = 0;
     records = 0;
+    frames = 0;
+    noncePrefix = cipher == null ? 0 : cipher.newPrefix();
     segmentOpenedMillis = clock.millis();
     SegmentFiles.syncDirectory(dir);
   }
@@ -310,18 +327,21 @@ public final class FileSink implements AuditSink {
         continue;
       }
       // Unsealed: the segment the last run was writing when it stopped.
-      byte[] content = Files.readAllBytes(s.path());
-      int complete = SegmentFiles.completeEnd(content);
-      int data = SegmentFiles.dataEnd(content);
-      if (data > complete) {
-        repairs.add("cut a torn record of " + (data - complete) + " bytes from the end of " + s.path().getFileName()
+      SegmentFiles.Content content =
+          SegmentFiles.read(Files.readAllBytes(s.path()), s.path().getFileName().toString(), cipher);
+      int complete = content.completeEnd();
+      if (content.damaged()) {
+        repairs.add("cut " + (content.dataEnd() - complete) + " bytes that fail authentication from the end of "
+            + s.path().getFileName() + " (never confirmed, or altered)");
+      } else if (content.tornBytes() > 0) {
+        repairs.add("cut a torn record of " + content.tornBytes() + " bytes from the end of " + s.path().getFileName()
             + " (it was never confirmed)");
       }
       try (FileChannel ch = FileChannel.open(s.path(), StandardOpenOption.WRITE)) {
         ch.truncate(complete);
         ch.force(true);
       }
-      List<byte[]> lines = SegmentFiles.lines(content);
+      List<byte[]> lines = content.lines();
       if (lines.isEmpty()) {
         Files.delete(s.path());
         continue;
@@ -394,6 +414,7 @@ public final class FileSink implements AuditSink {
     private Duration maxSegmentAge = Duration.ofHours(1);
     private Duration retention;
     private Clock clock = Clock.systemUTC();
+    private SegmentCipher cipher;
 
     private Builder(Path dir, PrivateKey signingKey) {
       this.dir = Objects.requireNonNull(dir);
@@ -429,6 +450,17 @@ public final class FileSink implements AuditSink {
 
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /** Encrypt segments with AES-256-GCM under this 32-byte key; default: plaintext JSON lines. */
+    public Builder encryptionKey(byte[] key) {
+      this.cipher = new SegmentCipher(key);
+      return this;
+    }
+
+    Builder cipher(SegmentCipher cipher) {
+      this.cipher = cipher;
       return this;
     }
 

@@ -87,6 +87,38 @@ final class SegmentFiles {
   }
 
   /**
+   * A segment's content as read: the plaintext, where the last intact record (or frame) ends in the raw bytes (what
+   * recovery cuts back to), where the data ends (the first zero byte: preallocated space), whether the segment is
+   * encrypted, whether a frame failed its tag before the end, and how many frames were read.
+   */
+  record Content(byte[] plain, int completeEnd, int dataEnd, boolean encrypted, boolean damaged, long frames) {
+    List<byte[]> lines() {
+      return SegmentFiles.lines(plain);
+    }
+
+    /** Bytes after the last intact record that a crash may have torn. */
+    int tornBytes() {
+      return dataEnd - completeEnd;
+    }
+  }
+
+  /**
+   * Reads a segment's raw bytes, decrypting with {@code cipher} when it is encrypted.
+   *
+   * @throws IOException when it is encrypted and there is no key
+   */
+  static Content read(byte[] raw, String name, SegmentCipher cipher) throws IOException {
+    if (SegmentCipher.encrypted(raw)) {
+      if (cipher == null) {
+        throw new IOException(name + " is encrypted: give the audit encryption key");
+      }
+      return cipher.open(raw, name);
+    }
+    int complete = completeEnd(raw);
+    return new Content(java.util.Arrays.copyOf(raw, complete), complete, dataEnd(raw), false, false, 0);
+  }
+
+  /**
    * The complete lines of a segment: up to the first zero byte (preallocated space) and without a trailing partial
    * line.
    */

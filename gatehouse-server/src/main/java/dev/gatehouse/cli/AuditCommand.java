@@ -62,20 +62,23 @@ final class AuditCommand implements Runnable {
         + "folder, which proves nothing against someone who could rewrite the folder.")
     Path publicKey;
 
+    @Option(names = "--key-file", description = "The segments' encryption key (audit.encryptionKeyFile).")
+    Path keyFile;
+
     @Override
     public Integer call() throws IOException {
       PrintWriter out = spec.commandLine().getOut();
-      Path keyFile = publicKey != null ? publicKey : AuditKeys.publicKeyFile(dir);
-      if (!Files.exists(keyFile)) {
-        spec.commandLine().getErr().println("gatehouse: no public key at " + keyFile + " (pass --public-key)");
+      Path pubFile = publicKey != null ? publicKey : AuditKeys.publicKeyFile(dir);
+      if (!Files.exists(pubFile)) {
+        spec.commandLine().getErr().println("gatehouse: no public key at " + pubFile + " (pass --public-key)");
         return 2;
       }
       if (publicKey == null) {
         out.println("note: trusting the public key found in the folder; pass --public-key for a copy kept elsewhere");
       }
-      PublicKey key = AuditKeys.readPublic(keyFile);
-      AuditVerifier.Report report =
-          new AuditVerifier(key, time(from, "--from"), time(to, "--to")).verify(dir);
+      PublicKey key = AuditKeys.readPublic(pubFile);
+      AuditVerifier.Report report = new AuditVerifier(key, time(from, "--from"), time(to, "--to"),
+          keyFile == null ? null : AuditKeys.readEncryptionKey(keyFile)).verify(dir);
       for (AuditVerifier.Finding f : report.findings()) {
         out.println(f);
       }
@@ -112,6 +115,13 @@ final class AuditCommand implements Runnable {
     @Option(names = "--json", description = "JSON lines instead of a table.")
     boolean json;
 
+    @Option(names = "--key-file", description = "The segments' encryption key (audit.encryptionKeyFile).")
+    Path keyFile;
+
+    AuditReader reader(Path dir) throws IOException {
+      return new AuditReader(dir, keyFile == null ? null : AuditKeys.readEncryptionKey(keyFile));
+    }
+
     AuditReader.Filter filter() {
       return new AuditReader.Filter(time(from, "--from"), time(to, "--to"), principal, namespace, api, decision,
           status);
@@ -139,7 +149,7 @@ final class AuditCommand implements Runnable {
       if (!filters.json) {
         out.println(AuditReader.header());
       }
-      new AuditReader(dir).forEach(filters.filter(), r -> filters.print(out, r));
+      filters.reader(dir).forEach(filters.filter(), r -> filters.print(out, r));
       out.flush();
       return 0;
     }
@@ -166,7 +176,7 @@ final class AuditCommand implements Runnable {
     @Override
     public Integer call() throws IOException, InterruptedException {
       PrintWriter out = spec.commandLine().getOut();
-      AuditReader reader = new AuditReader(dir);
+      AuditReader reader = filters.reader(dir);
       if (!filters.json) {
         out.println(AuditReader.header());
       }

@@ -22,6 +22,8 @@ import java.util.Map;
  * @param signingKeyFile an Ed25519 PKCS#8 PEM key to sign digests with; default one made in {@code dir}
  * @param rules the policy, first match wins; default: every call at metadata level, long polls sampled
  * @param sinks remote sinks ({@code type: http|syslog} and their settings)
+ * @param encryptionKeyFile a base64 32-byte key (owner-only file) to encrypt segments with AES-256-GCM; default
+ *     plaintext
  */
 public record Audit(
     Boolean enabled,
@@ -36,10 +38,11 @@ public record Audit(
     Integer longPollSampleEvery,
     String signingKeyFile,
     List<AuditPolicyRule> rules,
-    List<Map<String, Object>> sinks) {
+    List<Map<String, Object>> sinks,
+    String encryptionKeyFile) {
   /** No {@code audit} section. */
   public static final Audit ABSENT =
-      new Audit(false, null, null, null, null, null, null, false, null, null, null, null, null);
+      new Audit(false, null, null, null, null, null, null, false, null, null, null, null, null, null);
 
   public Audit {
     enabled = enabled == null || enabled;
@@ -59,6 +62,6 @@ public record Audit(
 
   /** An audit log in {@code dir} with every default. */
   public static Audit inDirectory(String dir) {
-    return new Audit(true, null, null, dir, null, null, null, false, null, null, null, null, null);
+    return new Audit(true, null, null, dir, null, null, null, false, null, null, null, null, null, null);
   }
 }

@@ -83,6 +83,7 @@ public final class ConfigValidator {
       fail("audit.longPollSampleEvery", "must be at least 1 (1 records every long poll)");
     }
     readableFile("audit.signingKeyFile", audit.signingKeyFile());
+    readableFile("audit.encryptionKeyFile", audit.encryptionKeyFile());
     for (int i = 0; i < audit.rules().size(); i++) {
       AuditPolicyRule r = audit.rules().get(i);
       String key = "audit.rules[" + i + "]";
