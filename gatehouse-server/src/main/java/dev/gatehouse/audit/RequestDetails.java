@@ -81,43 +81,14 @@ final class RequestDetails {
     }
 
     void top(Descriptor type, CodedInputStream in) throws IOException {
-      while (true) {
-        int tag = in.readTag();
-        if (tag == 0) {
-          return;
-        }
-        FieldDescriptor f = type.findFieldByNumber(WireFormat.getTagFieldNumber(tag));
-        if (f == null || WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-          in.skipField(tag);
-          continue;
-        }
-        if (f.getType() == FieldDescriptor.Type.STRING) {
-          String v = in.readStringRequireUtf8();
-          switch (f.getName()) {
-            case "workflow_id" -> workflowId = v;
-            case "run_id" -> runId = v;
-            default -> { }
-          }
-        } else if (f.getType() == FieldDescriptor.Type.MESSAGE) {
-          String name = f.getMessageType().getFullName();
-          ByteString bytes = in.readBytes();
-          switch (name) {
-            case WORKFLOW_EXECUTION -> {
-              String[] idRun = twoStrings(bytes);
-              workflowId = idRun[0] == null ? workflowId : idRun[0];
-              runId = idRun[1] == null ? runId : idRun[1];
-            }
-            case TASK_QUEUE -> taskQueue = twoStrings(bytes)[0];
-            case WORKFLOW_TYPE -> workflowType = twoStrings(bytes)[0];
-            default -> nested(f.getMessageType(), bytes.newCodedInput(), 1);
-          }
-        } else {
-          in.skipField(tag);
-        }
-      }
+      scan(type, in, 0);
     }
 
-    private void nested(Descriptor type, CodedInputStream in, int depth) throws IOException {
+    /**
+     * One loop for every level: at the top the call's own targets; below it, only the other namespaces the request
+     * reaches into (a child workflow, a signal or a cancel in another namespace).
+     */
+    private void scan(Descriptor type, CodedInputStream in, int depth) throws IOException {
       if (depth > MAX_DEPTH || OPAQUE.contains(type.getFullName())) {
         return;
       }
@@ -129,17 +100,45 @@ final class RequestDetails {
         FieldDescriptor f = type.findFieldByNumber(WireFormat.getTagFieldNumber(tag));
         if (f == null || WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
           in.skipField(tag);
-        } else if (f.getType() == FieldDescriptor.Type.STRING && f.getName().equals("namespace")) {
-          String v = in.readStringRequireUtf8();
-          if (!v.isEmpty() && !v.equals(namespace) && !others.contains(v) && others.size() < 16) {
-            others.add(v);
-          }
+        } else if (f.getType() == FieldDescriptor.Type.STRING) {
+          string(f.getName(), in.readStringRequireUtf8(), depth);
         } else if (f.getType() == FieldDescriptor.Type.MESSAGE) {
-          nested(f.getMessageType(), in.readBytes().newCodedInput(), depth + 1);
+          ByteString bytes = in.readBytes();
+          if (depth > 0 || !target(f.getMessageType().getFullName(), bytes)) {
+            scan(f.getMessageType(), bytes.newCodedInput(), depth + 1);
+          }
         } else {
           in.skipField(tag);
         }
       }
+    }
+
+    private void string(String field, String v, int depth) {
+      if (depth == 0 && field.equals("workflow_id")) {
+        workflowId = v;
+      } else if (depth == 0 && field.equals("run_id")) {
+        runId = v;
+      } else if (depth > 0 && field.equals("namespace") && !v.isEmpty() && !v.equals(namespace)
+          && !others.contains(v) && others.size() < 16) {
+        others.add(v);
+      }
+    }
+
+    /** Reads a top-level target message; false when {@code type} is not one. */
+    private boolean target(String type, ByteString bytes) throws IOException {
+      switch (type) {
+        case WORKFLOW_EXECUTION -> {
+          String[] idRun = twoStrings(bytes);
+          workflowId = idRun[0] == null ? workflowId : idRun[0];
+          runId = idRun[1] == null ? runId : idRun[1];
+        }
+        case TASK_QUEUE -> taskQueue = twoStrings(bytes)[0];
+        case WORKFLOW_TYPE -> workflowType = twoStrings(bytes)[0];
+        default -> {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** Fields 1 and 2 of a small message when they are strings (WorkflowExecution, TaskQueue, WorkflowType). */

@@ -66,7 +66,7 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], byte[]> descript
   private static final class InboundMarshaller implements MethodDescriptor.Marshaller<byte[]> {
     @Override
     public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
+      return BYTES.stream(value);
     }
 
     @Override

@@ -97,6 +97,25 @@ class AuditBrokerTest {
   }
 
   @Test
+  void theOtherNamespacesACallReachesIntoAreNamed() throws Exception {
+    AuditKeys keys = keys(dir);
+    byte[] request = io.temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest.newBuilder()
+        .setNamespace("orders")
+        .addCommands(io.temporal.api.command.v1.Command.newBuilder().setStartChildWorkflowExecutionCommandAttributes(
+            io.temporal.api.command.v1.StartChildWorkflowExecutionCommandAttributes.newBuilder()
+                .setNamespace("billing").setWorkflowId("invoice-1")))
+        .build().toByteArray();
+    try (AuditBroker b = broker(List.of(fileSink(dir, keys)), keys).build()) {
+      b.start();
+      b.decided(allowed("RespondWorkflowTaskCompleted", "orders", request)).toCompletableFuture()
+          .get(10, TimeUnit.SECONDS);
+    }
+    JsonNode target = records(dir).get(1).path("raw_details").path("target");
+    assertThat(target.path("other_namespaces")).extracting(JsonNode::asText).containsExactly("billing");
+    assertThat(target.has("workflow_id")).as("a child's id is not the call's target").isFalse();
+  }
+
+  @Test
   void atRequestLevelEachPayloadIsItsSizeAndSaltedHmacSoAKnownValueCanBeMatched() throws Exception {
     AuditKeys keys = keys(dir);
     byte[] request = startRequest("{\"card\":\"4111-1111\"}");
