@@ -307,15 +307,14 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
     previousHash = startHash;
     unwritten = lostBefore + batch.size();
     droppedCounter.increment(batch.size());
-    int refused = 0;
+    // Counted before the calls hear of it, so whoever sees a refusal also sees it counted.
+    unavailable.increment(batch.stream().filter(p -> p.done() != null).count());
     AuditUnavailableException failure = new AuditUnavailableException("no audit sink could record the call");
     for (Pending p : batch) {
       if (p.done() != null) {
-        refused++;
         p.done().completeExceptionally(failure);
       }
     }
-    unavailable.increment(refused);
   }
 
   private AuditEntry chain(byte[] body, String logId, long emitMillis, String kind) {
