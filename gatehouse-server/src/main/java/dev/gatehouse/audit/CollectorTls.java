@@ -14,10 +14,20 @@ import javax.net.ssl.TrustManagerFactory;
 
 /** The client TLS context of a remote sink: the JDK's trust store, or only the CAs of a configured file. */
 final class CollectorTls {
-  /** TLS 1.3 only, as everywhere in Gatehouse unless configured otherwise (security invariant 6). */
-  static final String[] PROTOCOLS = {"TLSv1.3"};
-
   private CollectorTls() {}
+
+  /**
+   * The protocols for {@code minVersion} ({@code 1.3}, the default, or {@code 1.2}; {@code TLSv1.x} spellings too),
+   * as the {@code minVersion} key of {@code global.tls}: TLS 1.3 only unless 1.2 is asked for (invariant 6).
+   */
+  static String[] protocols(String minVersion) {
+    String v = minVersion == null ? "1.3" : minVersion.strip();
+    return switch (v) {
+      case "1.3", "TLSv1.3" -> new String[] {"TLSv1.3"};
+      case "1.2", "TLSv1.2" -> new String[] {"TLSv1.3", "TLSv1.2"};
+      default -> throw new IllegalArgumentException("unknown TLS version " + v + " (1.2 or 1.3)");
+    };
+  }
 
   static SSLContext context(Path caFile) throws IOException {
     try {

@@ -107,7 +107,7 @@ public final class HttpSink implements AuditSink {
         .connectTimeout(b.connectTimeout).followRedirects(HttpClient.Redirect.NEVER);
     if ("https".equalsIgnoreCase(uri.getScheme())) {
       SSLParameters params = new SSLParameters();
-      params.setProtocols(CollectorTls.PROTOCOLS);
+      params.setProtocols(b.protocols);
       cb.sslContext(CollectorTls.context(b.caFile)).sslParameters(params);
     }
     this.client = cb.build();
@@ -399,6 +399,7 @@ public final class HttpSink implements AuditSink {
     private final Map<String, String> headers = new LinkedHashMap<>();
     private String token;
     private Path caFile;
+    private String[] protocols = CollectorTls.protocols(null);
     private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration requestTimeout = Duration.ofSeconds(30);
     private long maxSpoolBytes = 1L << 30;
@@ -459,6 +460,12 @@ public final class HttpSink implements AuditSink {
     /** PEM file of the CAs to trust for an https:// collector; default: the JDK's trust store. */
     public Builder caFile(Path caFile) {
       this.caFile = caFile;
+      return this;
+    }
+
+    /** The lowest TLS version: {@code 1.3} (the default) or {@code 1.2}, for collectors that lack 1.3. */
+    public Builder minTlsVersion(String version) {
+      this.protocols = CollectorTls.protocols(version);
       return this;
     }
 

@@ -64,6 +64,7 @@ public final class SyslogSink implements AuditSink {
   private final int port;
   private final boolean tls;
   private final SSLContext sslContext;
+  private final String[] protocols;
   private final int facility;
   private final boolean bom;
   private final String hostname;
@@ -79,6 +80,7 @@ public final class SyslogSink implements AuditSink {
     this.port = b.port;
     this.tls = b.tls;
     this.sslContext = b.tls ? CollectorTls.context(b.caFile) : null;
+    this.protocols = b.protocols;
     this.facility = b.facility;
     this.bom = b.bom;
     this.hostname = field(b.node, 255);
@@ -213,11 +215,10 @@ public final class SyslogSink implements AuditSink {
   private final class Transport implements SpoolShipper.Transport {
     private volatile Socket socket;
     private OutputStream out;
-    private long lastSend;
 
     @Override
     public void send(List<AuditEntry> entries) throws IOException {
-      if (socket != null && System.nanoTime() - lastSend > TimeUnit.MILLISECONDS.toNanos(200) && peerClosed()) {
+      if (socket != null && peerClosed()) {
         drop();
       }
       if (socket == null) {
@@ -243,7 +244,6 @@ public final class SyslogSink implements AuditSink {
       } finally {
         guard.cancel(false);
       }
-      lastSend = System.nanoTime();
     }
 
     private void connect() throws IOException {
@@ -254,7 +254,7 @@ public final class SyslogSink implements AuditSink {
         s.setKeepAlive(true);
         if (s instanceof SSLSocket ssl) {
           SSLParameters params = ssl.getSSLParameters();
-          params.setProtocols(CollectorTls.PROTOCOLS);
+          params.setProtocols(protocols);
           params.setEndpointIdentificationAlgorithm("HTTPS");
           if (!host.isEmpty() && !Character.isDigit(host.charAt(0)) && !host.contains(":")) {
             params.setServerNames(List.of(new SNIHostName(host)));
@@ -271,7 +271,10 @@ public final class SyslogSink implements AuditSink {
       }
     }
 
-    /** A receiver that closed an idle connection: a write would vanish into it, so reconnect first. */
+    /**
+     * A receiver that closed the connection (restarted, idle timeout): a write would vanish into it, since TCP
+     * reports the closed end only to a later write, so reconnect first. Receivers never send on this connection.
+     */
     private boolean peerClosed() {
       try {
         Socket s = socket;
@@ -320,6 +323,7 @@ public final class SyslogSink implements AuditSink {
     private String node = "gatehouse";
     private boolean tls = true;
     private Path caFile;
+    private String[] protocols = CollectorTls.protocols(null);
     private int facility = 10;
     private boolean bom;
     private Duration connectTimeout = Duration.ofSeconds(5);
@@ -390,6 +394,12 @@ public final class SyslogSink implements AuditSink {
     /** Start MSG with a UTF-8 BOM (RFC 5424 §6.4); default off. */
     public Builder bom(boolean bom) {
       this.bom = bom;
+      return this;
+    }
+
+    /** The lowest TLS version: {@code 1.3} (the default) or {@code 1.2}, for collectors that lack 1.3. */
+    public Builder minTlsVersion(String version) {
+      this.protocols = CollectorTls.protocols(version);
       return this;
     }
 

@@ -40,8 +40,16 @@ class HttpSinkTest {
 
   @AfterEach
   void closeAll() throws Exception {
+    Exception first = null;
     for (int i = open.size() - 1; i >= 0; i--) {
-      open.get(i).close();
+      try {
+        open.get(i).close();
+      } catch (Exception e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
     }
   }
 
