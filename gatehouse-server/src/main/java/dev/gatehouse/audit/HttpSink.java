@@ -153,7 +153,9 @@ public final class HttpSink implements AuditSink {
 
   @Override
   public String toString() {
-    return "HttpSink[" + name + ", " + format.name().toLowerCase(Locale.ROOT) + ", " + uri + "]";
+    // Scheme, host, port and path only: a query string may carry a token.
+    return "HttpSink[" + name + ", " + format.name().toLowerCase(Locale.ROOT) + ", " + uri.getScheme() + "://"
+        + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort()) + uri.getRawPath() + "]";
   }
 
   private static URI endpoint(URI url, Format format) {

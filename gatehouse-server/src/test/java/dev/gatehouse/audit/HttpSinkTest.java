@@ -181,14 +181,15 @@ class HttpSinkTest {
   void hungCollectorTimesOutAndIsRetried() throws Exception {
     Collector c = collector();
     c.then(new Hang());
-    HttpSink s = start(sink(c.uri(""), HttpSink.Format.JSONL).requestTimeout(Duration.ofMillis(300)));
+    HttpSink s = start(sink(c.uri(""), HttpSink.Format.JSONL).requestTimeout(Duration.ofSeconds(1)));
     List<AuditEntry> b = batch(1, 2);
     s.write(b);
     assertThat(c.next().answer()).isInstanceOf(Hang.class);
     Request retry = c.next();
     assertThat(retry.text()).isEqualTo(line(b.get(0)) + "\n" + line(b.get(1)) + "\n");
     await().atMost(Duration.ofSeconds(30)).until(() -> shipped() == 2);
-    assertThat(failures()).isEqualTo(1);
+    // At least the hung attempt (a loaded box may time out a retry too).
+    assertThat(failures()).isGreaterThanOrEqualTo(1);
   }
 
   @Test
@@ -320,6 +321,10 @@ class HttpSinkTest {
           .contains("Invalid token"));
       assertThat(appender.list).allSatisfy(e -> assertThat(e.getFormattedMessage()).doesNotContain(TOKEN));
       assertThat(s.toString()).doesNotContain(TOKEN);
+      HttpSink withQuery = HttpSink.builder(URI.create("http://127.0.0.1:" + c.port() + "/in?token=" + TOKEN),
+          HttpSink.Format.JSONL, tmp.resolve("spool-q")).name("q").meters(meters).build();
+      withQuery.close();
+      assertThat(withQuery.toString()).doesNotContain(TOKEN).endsWith("/in]");
     } finally {
       logger.detachAppender(appender);
     }
