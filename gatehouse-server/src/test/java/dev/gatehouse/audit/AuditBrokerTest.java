@@ -181,6 +181,23 @@ class AuditBrokerTest {
   }
 
   @Test
+  void closeWritesWhatIsQueuedAndStopsTheWriterWhateverWasQueued() throws Exception {
+    for (int queued = 0; queued < 3; queued++) {
+      Path d = dir.resolve("close-" + queued);
+      AuditKeys keys = keys(d);
+      AuditBroker b = broker(List.of(fileSink(d, keys)), keys).build();
+      b.start();
+      for (int i = 0; i < queued; i++) {
+        b.completed(closed(allowed("SignalWorkflowExecution", "orders", new byte[0]), "OK"));
+      }
+      b.close();
+      assertThat(b.writing()).isFalse();
+      assertThat(records(d)).hasSize(1 + queued);
+      assertThat(verify(d, keys).findings()).isEmpty();
+    }
+  }
+
+  @Test
   void oneConfirmingSinkIsEnough() throws Exception {
     AuditKeys keys = keys(dir);
     FlakySink broken = new FlakySink(new StdoutSink(new java.io.ByteArrayOutputStream()));
