@@ -87,8 +87,7 @@ public record AuditKeys(KeyPair signing, byte[] salt) {
    * owner only (make one with {@code head -c 32 /dev/urandom | base64 > key; chmod 600 key}).
    */
   public static byte[] readEncryptionKey(Path file) throws IOException {
-    SegmentCipher.fromFile(file);
-    return Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
+    return SegmentCipher.readKey(file);
   }
 
   /** The public key {@code loadOrCreate} wrote into {@code dir}. */
@@ -133,8 +132,7 @@ public record AuditKeys(KeyPair signing, byte[] salt) {
     } catch (FileAlreadyExistsException e) {
       throw new IOException(file + " appeared while it was being created");
     }
-    Path tmp = file;
-    try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+    try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
       java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
       while (buf.hasRemaining()) {
         ch.write(buf);

@@ -40,8 +40,13 @@ final class SegmentCipher {
     this.key = new SecretKeySpec(key.clone(), "AES");
   }
 
-  /** Reads a key file: 32 random bytes, base64; refused when group or others may read it. */
+  /** A cipher under the key in {@code file} (see {@link #readKey}). */
   static SegmentCipher fromFile(Path file) throws IOException {
+    return new SegmentCipher(readKey(file));
+  }
+
+  /** Reads a key file: 32 random bytes, base64; refused when group or others may read it. */
+  static byte[] readKey(Path file) throws IOException {
     try {
       Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
       if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
@@ -56,11 +61,10 @@ final class SegmentCipher {
     } catch (IllegalArgumentException e) {
       throw new IOException(file + " does not hold a base64 key");
     }
-    try {
-      return new SegmentCipher(key);
-    } catch (IllegalArgumentException e) {
-      throw new IOException(file + ": " + e.getMessage());
+    if (key.length != 32) {
+      throw new IOException(file + ": the audit encryption key must be 32 bytes (AES-256), got " + key.length);
     }
+    return key;
   }
 
   /** A fresh random nonce prefix for a new segment file (64 bits: no two files share one in practice). */
