@@ -24,7 +24,8 @@ public final class AuditReader {
    * @param to records emitted at or before
    * @param principal glob over {@code principal.id}
    * @param namespace glob over {@code raw_details.namespace}
-   * @param api glob over the method (full name with a {@code /}, else the method name)
+   * @param api glob over the method (full name with a {@code /}, else the method name; the operation, e.g.
+   *     {@code AuditLog.gap}, for the log's own records)
    * @param decision {@code allow} or {@code deny}
    * @param status glob over {@code status} ({@code OK}, {@code PERMISSION_DENIED}, …)
    */
@@ -54,7 +55,8 @@ public final class AuditReader {
         return false;
       }
       if (api != null) {
-        String full = d.path("api").asText();
+        // The log's own records (start, repair, gap) have no method: their operation stands for it.
+        String full = d.path("api").asText(r.path("operation").asText());
         String value = api.contains("/") ? full : full.substring(full.lastIndexOf('/') + 1);
         return glob(api, value);
       }

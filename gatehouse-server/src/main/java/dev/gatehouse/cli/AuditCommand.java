@@ -37,8 +37,7 @@ final class AuditCommand implements Runnable {
     try {
       return Instant.parse(value);
     } catch (DateTimeParseException e) {
-      throw new CommandLine.ParameterException(new CommandLine(new AuditCommand()),
-          option + ": not an RFC 3339 time (e.g. 2026-12-01T10:00:00Z): " + value);
+      throw new IllegalArgumentException(option + ": not an RFC 3339 time (e.g. 2026-12-01T10:00:00Z): " + value);
     }
   }
 
@@ -146,10 +145,12 @@ final class AuditCommand implements Runnable {
     @Override
     public Integer call() throws IOException {
       PrintWriter out = spec.commandLine().getOut();
+      AuditReader.Filter filter = filters.filter();
+      AuditReader reader = filters.reader(dir);
       if (!filters.json) {
         out.println(AuditReader.header());
       }
-      filters.reader(dir).forEach(filters.filter(), r -> filters.print(out, r));
+      reader.forEach(filter, r -> filters.print(out, r));
       out.flush();
       return 0;
     }
@@ -176,12 +177,13 @@ final class AuditCommand implements Runnable {
     @Override
     public Integer call() throws IOException, InterruptedException {
       PrintWriter out = spec.commandLine().getOut();
+      AuditReader.Filter filter = filters.filter();
       AuditReader reader = filters.reader(dir);
       if (!filters.json) {
         out.println(AuditReader.header());
       }
       String lastSeen = null;
-      for (JsonNode r : reader.last(filters.filter(), lines)) {
+      for (JsonNode r : reader.last(filter, lines)) {
         filters.print(out, r);
         lastSeen = position(r);
       }
@@ -192,7 +194,7 @@ final class AuditCommand implements Runnable {
         String after = lastSeen;
         boolean[] past = {after == null};
         String[] newest = {lastSeen};
-        reader.forEach(filters.filter(), r -> {
+        reader.forEach(filter, r -> {
           if (past[0]) {
             filters.print(out, r);
             newest[0] = position(r);
