@@ -18,6 +18,7 @@ import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.proxy.DataPlane;
 import dev.gatehouse.tls.FrontendTls;
 import dev.gatehouse.tls.InternodeTls;
+import dev.gatehouse.tls.TlsEngine;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -190,7 +191,8 @@ public final class Gatehouse implements AutoCloseable {
         ScheduledExecutorService scheduler = newScheduler();
         lifecycle.add(Component.of("scheduler", () -> {}, scheduler::shutdownNow));
         FrontendTls frontend = lifecycle.resource("frontend TLS",
-            new FrontendTls(c.global().tls(), config.origin()::fileOf, meters, scheduler));
+            new FrontendTls(c.global().tls(), config.origin()::fileOf, meters, scheduler,
+                TlsEngine.of(c.listen().tlsEngine())));
         InternodeTls internode = lifecycle.resource("internode TLS",
             new InternodeTls(c.global().tls(), config.origin()::fileOf, meters, scheduler));
         DataPlane.Builder dp = dataPlane(c, frontend, internode, meters);

@@ -246,6 +246,9 @@ public final class ConfigValidator {
   }
 
   private void checkListen(Listen listen) {
+    if (!Set.of("boringssl", "jdk").contains(listen.tlsEngine())) {
+      fail("listen.tlsEngine", "must be boringssl or jdk, got " + ConfigText.quoted(listen.tlsEngine()));
+    }
     address("listen.grpcAddress", listen.grpcAddress(), true);
     if (listen.httpAddress() != null && !listen.httpAddress().isBlank()) {
       address("listen.httpAddress", listen.httpAddress(), true);

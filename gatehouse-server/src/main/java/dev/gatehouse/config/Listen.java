@@ -14,6 +14,9 @@ import java.time.Duration;
  * @param maxRstFramesPerWindow RST_STREAM frames a caller may send per {@code rstFramesWindow} before its connection
  *     is closed (HTTP/2 rapid reset, CVE-2023-44487); default 200
  * @param rstFramesWindow the window of {@code maxRstFramesPerWindow}, whole seconds; default 10s
+ * @param tlsEngine the data plane's TLS engine: {@code boringssl} (default; the bundled BoringSSL, falling back to
+ *     the JDK's where it does not load) or {@code jdk}, which also accepts Ed25519 and P-521 client certificates
+ *     but answers a refused one with the alert {@code certificate_unknown}
  */
 public record Listen(
     String grpcAddress,
@@ -22,7 +25,8 @@ public record Listen(
     Integer maxHeaderListBytes,
     Integer maxConcurrentCallsPerConnection,
     Integer maxRstFramesPerWindow,
-    Duration rstFramesWindow) {
+    Duration rstFramesWindow,
+    String tlsEngine) {
   public static final int DEFAULT_MAX_HEADER_LIST_BYTES = 64 * 1024;
   public static final int DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION = 1000;
   public static final int DEFAULT_MAX_RST_FRAMES_PER_WINDOW = 200;
@@ -38,10 +42,18 @@ public record Listen(
         ? DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION : maxConcurrentCallsPerConnection;
     maxRstFramesPerWindow = maxRstFramesPerWindow == null ? DEFAULT_MAX_RST_FRAMES_PER_WINDOW : maxRstFramesPerWindow;
     rstFramesWindow = rstFramesWindow == null ? DEFAULT_RST_FRAMES_WINDOW : rstFramesWindow;
+    tlsEngine = tlsEngine == null || tlsEngine.isBlank() ? "boringssl" : tlsEngine;
+  }
+
+  /** Without {@code tlsEngine} (the default applies). */
+  public Listen(String grpcAddress, String httpAddress, Duration shutdownGracePeriod, Integer maxHeaderListBytes,
+      Integer maxConcurrentCallsPerConnection, Integer maxRstFramesPerWindow, Duration rstFramesWindow) {
+    this(grpcAddress, httpAddress, shutdownGracePeriod, maxHeaderListBytes, maxConcurrentCallsPerConnection,
+        maxRstFramesPerWindow, rstFramesWindow, null);
   }
 
   /** The addresses and grace period; the HTTP/2 bounds take their defaults. */
   public Listen(String grpcAddress, String httpAddress, Duration shutdownGracePeriod) {
-    this(grpcAddress, httpAddress, shutdownGracePeriod, null, null, null, null);
+    this(grpcAddress, httpAddress, shutdownGracePeriod, null, null, null, null, null);
   }
 }

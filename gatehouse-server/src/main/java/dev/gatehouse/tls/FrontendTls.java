@@ -72,7 +72,13 @@ public final class FrontendTls implements AutoCloseable {
    */
   public FrontendTls(RootTls tls, Function<String, String> fileOfKey, MeterRegistry registry,
       ScheduledExecutorService scheduler) {
-    this(tls, fileOfKey, registry, scheduler, Clock.systemUTC(), SslProviders.preferred());
+    this(tls, fileOfKey, registry, scheduler, TlsEngine.BORINGSSL);
+  }
+
+  /** As above, on the TLS engine {@code engine} ({@code listen.tlsEngine}). */
+  public FrontendTls(RootTls tls, Function<String, String> fileOfKey, MeterRegistry registry,
+      ScheduledExecutorService scheduler, TlsEngine engine) {
+    this(tls, fileOfKey, registry, scheduler, Clock.systemUTC(), engine.provider());
   }
 
   FrontendTls(RootTls tls, Function<String, String> fileOfKey, MeterRegistry registry,

@@ -36,7 +36,6 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedKeyManager;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.junit.jupiter.api.AfterAll;
@@ -184,12 +183,12 @@ class ListenerCertificateTest {
   /**
    * The verifier takes Ed25519 and P-521 leaves as Go does. The bundled BoringSSL does not offer ed25519 or
    * ecdsa_secp521r1_sha512 for client certificates (and netty-tcnative cannot change its list), so on the gRPC
-   * frontend they need the JDK engine, the one it runs where BoringSSL is unavailable; the README says so.
+   * frontend they need the JDK engine ({@code listen.tlsEngine: jdk}, or where BoringSSL is unavailable).
    */
   @Test
   void ed25519AndP521LeavesAreAcceptedOnTheCodecServerAndTheJdkEngine() throws Exception {
     try (FrontendTls jdkTls = new FrontendTls(frontend(serverTls(serverFiles, caFiles, true), Map.of(), null),
-        key -> null, new SimpleMeterRegistry(), null, Clock.systemUTC(), SslProvider.JDK);
+        key -> null, new SimpleMeterRegistry(), null, TlsEngine.of("jdk"));
         HealthServer jdk = new HealthServer(jdkTls.serverContext())) {
       for (Issued leaf : List.of(client("ed25519").key(Key.ED25519).issuedBy(root),
           client("p521").key(Key.EC_P521).issuedBy(root), TestPki.spec("any").ekus(TestPki.ANY).issuedBy(root))) {
