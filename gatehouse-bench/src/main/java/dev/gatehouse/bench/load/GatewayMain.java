@@ -3,6 +3,7 @@ package dev.gatehouse.bench.load;
 import dev.gatehouse.Gatehouse;
 import dev.gatehouse.config.Audit;
 import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.config.Listen;
 import dev.gatehouse.dev.DevPki;
 import java.nio.file.Path;
 
@@ -20,6 +21,9 @@ public final class GatewayMain {
   /** With this system property set to a folder, the gateway runs with its audit log on (blocking mode) there. */
   public static final String AUDIT_DIR_PROPERTY = "gatehouse.bench.auditDir";
 
+  /** With this system property set to {@code jdk}, the gateway's frontend runs the JDK's TLS engine. */
+  public static final String TLS_ENGINE_PROPERTY = "gatehouse.bench.tlsEngine";
+
   private GatewayMain() {}
 
   public static void main(String[] args) {
@@ -35,6 +39,14 @@ public final class GatewayMain {
     String auditDir = System.getProperty(AUDIT_DIR_PROPERTY);
     if (auditDir != null) {
       config = config.withAudit(Audit.inDirectory(auditDir));
+    }
+    String engine = System.getProperty(TLS_ENGINE_PROPERTY);
+    if (engine != null) {
+      Listen l = config.listen();
+      config = new GatehouseConfig(config.global(), new Listen(l.grpcAddress(), l.httpAddress(),
+          l.shutdownGracePeriod(), l.maxHeaderListBytes(), l.maxConcurrentCallsPerConnection(),
+          l.maxRstFramesPerWindow(), l.rstFramesWindow(), engine), config.upstream(), config.codecServer(),
+          config.audit());
     }
     Gatehouse gateway = Gatehouse.builder().withConfig(config).build().start();
     Runtime.getRuntime().addShutdownHook(new Thread(gateway::close, "gateway-shutdown"));

@@ -47,6 +47,8 @@ public final class LoadHarness {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
   /** The target name of the gateway measured with its audit log on ({@code --audit}). */
   private static final String AUDIT_TARGET = "gatehouse-audit";
+  /** The target name of the gateway measured on the JDK's TLS engine ({@code --jdk-tls}). */
+  private static final String JDK_TLS_TARGET = "gatehouse-jdktls";
 
   private final Options options;
   private final ProcessCpu cpu = ProcessCpu.probe();
@@ -131,6 +133,16 @@ public final class LoadHarness {
             START_TIMEOUT));
         say(other.getKey() + " (class path " + other.getValue() + ", " + compareAuth.argument() + ") pid " + g.pid()
             + " on port " + g.port());
+        options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
+        otherGateways.add(g);
+      }
+      if (options.jdkTls) {
+        // The same build with the JDK's TLS engine on its frontend (listen.tlsEngine: jdk).
+        List<String> engineJvm = gatewayJvm(jvm, dir, JDK_TLS_TARGET);
+        engineJvm.add("-D" + GatewayMain.TLS_ENGINE_PROPERTY + "=jdk");
+        ChildJvm g = own(ChildJvm.start(JDK_TLS_TARGET, GatewayMain.class, engineJvm,
+            gatewayArgs(pki, upstream.port(), compareAuth, issuer), dir, START_TIMEOUT));
+        say(JDK_TLS_TARGET + " (frontend on the JDK's TLS engine) pid " + g.pid() + " on port " + g.port());
         options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
         otherGateways.add(g);
       }
@@ -542,13 +554,15 @@ public final class LoadHarness {
                                  another commit) as target NAME, in the same rounds (repeatable)
           --audit                also measure the gateway with its audit log on (blocking mode, file sink) as
                                  target gatehouse-audit, in the same rounds
+          --jdk-tls              also measure the gateway with its frontend on the JDK's TLS engine
+                                 (listen.tlsEngine: jdk) as target gatehouse-jdktls
           --jfr                  record the gateway with JFR (profile settings); keeps the work dir
           --keep                 keep the work dir (PKI, configs, logs)
         """;
 
     /** Names of the run's own processes and targets (child logs and JFR files are named after them). */
     private static final List<String> RESERVED_NAMES = List.of(Report.DIRECT, Report.NGINX, "upstream",
-        GatewayAuth.MTLS.process(), GatewayAuth.JWT.process(), AUDIT_TARGET);
+        GatewayAuth.MTLS.process(), GatewayAuth.JWT.process(), AUDIT_TARGET, JDK_TLS_TARGET);
 
     int rounds = 4;
     int calls = 5000;
@@ -568,6 +582,7 @@ public final class LoadHarness {
     EnumSet<GatewayAuth> auth = EnumSet.allOf(GatewayAuth.class);
     boolean jfr;
     boolean audit;
+    boolean jdkTls;
     boolean keep;
     boolean help;
     private final List<String> given = new ArrayList<>();
@@ -588,6 +603,7 @@ public final class LoadHarness {
           case "--no-nginx" -> o.nginx = false;
           case "--jfr" -> o.jfr = true;
           case "--audit" -> o.audit = true;
+          case "--jdk-tls" -> o.jdkTls = true;
           case "--keep" -> o.keep = true;
           default -> {
             if (value == null) {
