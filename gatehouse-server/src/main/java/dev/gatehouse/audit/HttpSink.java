@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -388,43 +386,26 @@ public final class HttpSink implements AuditSink {
   }
 
   /** Assembles an {@link HttpSink}. */
-  public static final class Builder {
+  public static final class Builder extends SpoolingSinkBuilder<Builder> {
     private static final Set<String> RESERVED = Set.of("content-type", "content-length", "host", "connection",
         "expect", "upgrade", "transfer-encoding");
 
     private final URI url;
     private final Format format;
-    private final Path spoolDir;
-    private String name = "http";
-    private String node = "gatehouse";
     private String index;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private String token;
-    private Path caFile;
-    private String[] protocols = CollectorTls.protocols(null);
-    private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration requestTimeout = Duration.ofSeconds(30);
-    private long maxSpoolBytes = 1L << 30;
-    private int maxBatchRecords = 500;
-    private Backoff backoff = Backoff.DEFAULT;
-    private MeterRegistry meters = new SimpleMeterRegistry();
+
+    @Override
+    Builder self() {
+      return this;
+    }
 
     private Builder(URI url, Format format, Path spoolDir) {
+      super(spoolDir, "http");
       this.url = Objects.requireNonNull(url, "url");
       this.format = Objects.requireNonNull(format, "format");
-      this.spoolDir = Objects.requireNonNull(spoolDir, "spoolDir");
-    }
-
-    /** The sink's name in logs and metrics (tag {@code sink}); unique among the sinks. Default {@code http}. */
-    public Builder name(String name) {
-      this.name = Objects.requireNonNull(name);
-      return this;
-    }
-
-    /** This gateway's node id: Splunk's {@code host} field. Default {@code gatehouse}. */
-    public Builder node(String node) {
-      this.node = Objects.requireNonNull(node);
-      return this;
     }
 
     /** The Elasticsearch index (required for that format); for Splunk, the optional {@code index} field. */
@@ -459,57 +440,9 @@ public final class HttpSink implements AuditSink {
       return this;
     }
 
-    /** PEM file of the CAs to trust for an https:// collector; default: the JDK's trust store. */
-    public Builder caFile(Path caFile) {
-      this.caFile = caFile;
-      return this;
-    }
-
-    /** The lowest TLS version: {@code 1.3} (the default) or {@code 1.2}, for collectors that lack 1.3. */
-    public Builder minTlsVersion(String version) {
-      this.protocols = CollectorTls.protocols(version);
-      return this;
-    }
-
-    /** Default 5 s. */
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive(timeout, "connectTimeout");
-      return this;
-    }
-
     /** The whole exchange of one request, answer included; default 30 s. */
     public Builder requestTimeout(Duration timeout) {
       this.requestTimeout = positive(timeout, "requestTimeout");
-      return this;
-    }
-
-    /** Undelivered bytes the spool may hold before {@link HttpSink#write} fails; default 1 GiB. */
-    public Builder maxSpoolBytes(long bytes) {
-      if (bytes < 4096) {
-        throw new IllegalArgumentException("maxSpoolBytes must be at least 4096");
-      }
-      this.maxSpoolBytes = bytes;
-      return this;
-    }
-
-    /** Records per request at most (a larger writer batch still goes whole); default 500. */
-    public Builder maxBatchRecords(int records) {
-      if (records < 1) {
-        throw new IllegalArgumentException("maxBatchRecords must be at least 1");
-      }
-      this.maxBatchRecords = records;
-      return this;
-    }
-
-    /** Retry waits: from {@code initial}, doubling, capped at {@code max}, jittered. Default 250 ms to 30 s. */
-    public Builder retry(Duration initial, Duration max) {
-      this.backoff = new Backoff(initial, max);
-      return this;
-    }
-
-    /** Where the spool gauge and the shipped and failure counters go. */
-    public Builder meters(MeterRegistry meters) {
-      this.meters = Objects.requireNonNull(meters);
       return this;
     }
 
@@ -525,11 +458,5 @@ public final class HttpSink implements AuditSink {
       return new HttpSink(this);
     }
 
-    private static Duration positive(Duration d, String what) {
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive");
-      }
-      return d;
-    }
   }
 }

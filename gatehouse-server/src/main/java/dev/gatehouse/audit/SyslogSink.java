@@ -3,8 +3,6 @@ package dev.gatehouse.audit;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -315,31 +313,26 @@ public final class SyslogSink implements AuditSink {
   }
 
   /** Assembles a {@link SyslogSink}. */
-  public static final class Builder {
+  public static final class Builder extends SpoolingSinkBuilder<Builder> {
     private final String host;
     private final int port;
-    private final Path spoolDir;
-    private String name = "syslog";
-    private String node = "gatehouse";
     private boolean tls = true;
-    private Path caFile;
-    private String[] protocols = CollectorTls.protocols(null);
     private int facility = 10;
     private boolean bom;
-    private Duration connectTimeout = Duration.ofSeconds(5);
     private Duration writeTimeout = Duration.ofSeconds(30);
-    private long maxSpoolBytes = 1L << 30;
-    private int maxBatchRecords = 500;
-    private Backoff backoff = Backoff.DEFAULT;
-    private MeterRegistry meters = new SimpleMeterRegistry();
+
+    @Override
+    Builder self() {
+      return this;
+    }
 
     private Builder(String host, int port, Path spoolDir) {
+      super(spoolDir, "syslog");
       this.host = Objects.requireNonNull(host, "host");
       if (host.isEmpty() || port < 1 || port > 65535) {
         throw new IllegalArgumentException("the syslog address needs a host and a port 1-65535");
       }
       this.port = port;
-      this.spoolDir = Objects.requireNonNull(spoolDir, "spoolDir");
     }
 
     /** A sink for {@code host:port} ({@code [v6]:port} for IPv6 literals). */
@@ -361,27 +354,9 @@ public final class SyslogSink implements AuditSink {
       return new Builder(h, p, spoolDir);
     }
 
-    /** The sink's name in logs and metrics (tag {@code sink}); unique among the sinks. Default {@code syslog}. */
-    public Builder name(String name) {
-      this.name = Objects.requireNonNull(name);
-      return this;
-    }
-
-    /** This gateway's node id: the HOSTNAME field. Default {@code gatehouse}. */
-    public Builder node(String node) {
-      this.node = Objects.requireNonNull(node);
-      return this;
-    }
-
     /** TLS (RFC 5425, the default) or plain TCP (RFC 6587 octet counting; trusted networks only). */
     public Builder tls(boolean tls) {
       this.tls = tls;
-      return this;
-    }
-
-    /** PEM file of the CAs to trust for the receiver; default: the JDK's trust store. */
-    public Builder caFile(Path caFile) {
-      this.caFile = caFile;
       return this;
     }
 
@@ -397,51 +372,9 @@ public final class SyslogSink implements AuditSink {
       return this;
     }
 
-    /** The lowest TLS version: {@code 1.3} (the default) or {@code 1.2}, for collectors that lack 1.3. */
-    public Builder minTlsVersion(String version) {
-      this.protocols = CollectorTls.protocols(version);
-      return this;
-    }
-
-    /** Default 5 s (TCP connect, then the TLS handshake). */
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = positive(timeout, "connectTimeout");
-      return this;
-    }
-
     /** How long one batch's write may block on a receiver that does not read; default 30 s. */
     public Builder writeTimeout(Duration timeout) {
       this.writeTimeout = positive(timeout, "writeTimeout");
-      return this;
-    }
-
-    /** Undelivered bytes the spool may hold before {@link SyslogSink#write} fails; default 1 GiB. */
-    public Builder maxSpoolBytes(long bytes) {
-      if (bytes < 4096) {
-        throw new IllegalArgumentException("maxSpoolBytes must be at least 4096");
-      }
-      this.maxSpoolBytes = bytes;
-      return this;
-    }
-
-    /** Records per write at most; default 500. */
-    public Builder maxBatchRecords(int records) {
-      if (records < 1) {
-        throw new IllegalArgumentException("maxBatchRecords must be at least 1");
-      }
-      this.maxBatchRecords = records;
-      return this;
-    }
-
-    /** Reconnect waits: from {@code initial}, doubling, capped at {@code max}, jittered. Default 250 ms to 30 s. */
-    public Builder retry(Duration initial, Duration max) {
-      this.backoff = new Backoff(initial, max);
-      return this;
-    }
-
-    /** Where the spool gauge and the shipped and failure counters go. */
-    public Builder meters(MeterRegistry meters) {
-      this.meters = Objects.requireNonNull(meters);
       return this;
     }
 
@@ -454,11 +387,5 @@ public final class SyslogSink implements AuditSink {
       return new SyslogSink(this);
     }
 
-    private static Duration positive(Duration d, String what) {
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive");
-      }
-      return d;
-    }
   }
 }
