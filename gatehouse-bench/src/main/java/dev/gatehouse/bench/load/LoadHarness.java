@@ -136,25 +136,14 @@ public final class LoadHarness {
         options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
         otherGateways.add(g);
       }
+      // The same build with one setting changed, each as one more target in the same rounds.
       if (options.jdkTls) {
-        // The same build with the JDK's TLS engine on its frontend (listen.tlsEngine: jdk).
-        List<String> engineJvm = gatewayJvm(jvm, dir, JDK_TLS_TARGET);
-        engineJvm.add("-D" + GatewayMain.TLS_ENGINE_PROPERTY + "=jdk");
-        ChildJvm g = own(ChildJvm.start(JDK_TLS_TARGET, GatewayMain.class, engineJvm,
-            gatewayArgs(pki, upstream.port(), compareAuth, issuer), dir, START_TIMEOUT));
-        say(JDK_TLS_TARGET + " (frontend on the JDK's TLS engine) pid " + g.pid() + " on port " + g.port());
-        options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
-        otherGateways.add(g);
+        otherGateways.add(variant(JDK_TLS_TARGET, GatewayMain.TLS_ENGINE_PROPERTY, "jdk",
+            "frontend on the JDK's TLS engine", jvm, dir, pki, upstream, compareAuth, issuer));
       }
       if (options.audit) {
-        // The same build with the audit log on, blocking mode, its folder on the work dir's disk.
-        List<String> auditJvm = gatewayJvm(jvm, dir, AUDIT_TARGET);
-        auditJvm.add("-D" + GatewayMain.AUDIT_DIR_PROPERTY + "=" + dir.resolve("audit"));
-        ChildJvm g = own(ChildJvm.start(AUDIT_TARGET, GatewayMain.class, auditJvm,
-            gatewayArgs(pki, upstream.port(), compareAuth, issuer), dir, START_TIMEOUT));
-        say(AUDIT_TARGET + " (audit log on, blocking) pid " + g.pid() + " on port " + g.port());
-        options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
-        otherGateways.add(g);
+        otherGateways.add(variant(AUDIT_TARGET, GatewayMain.AUDIT_DIR_PROPERTY, dir.resolve("audit").toString(),
+            "audit log on, blocking", jvm, dir, pki, upstream, compareAuth, issuer));
       }
 
       String nginxVersion = "not run";
@@ -267,6 +256,18 @@ public final class LoadHarness {
   /** What fills the authorization header of calls to a gateway with {@code auth}: nothing for mtls. */
   private static Supplier<String> bearer(GatewayAuth auth, BenchIssuer issuer) {
     return auth == GatewayAuth.JWT ? issuer::authorizationHeader : null;
+  }
+
+  /** A gateway of this build with the system property {@code property} set, as target {@code name}. */
+  private ChildJvm variant(String name, String property, String value, String what, List<String> jvm, Path dir,
+      DevPki pki, ChildJvm upstream, GatewayAuth auth, BenchIssuer issuer) throws IOException, InterruptedException {
+    List<String> options = gatewayJvm(jvm, dir, name);
+    options.add("-D" + property + "=" + value);
+    ChildJvm g = own(ChildJvm.start(name, GatewayMain.class, options, gatewayArgs(pki, upstream.port(), auth, issuer),
+        dir, START_TIMEOUT));
+    say(name + " (" + what + ") pid " + g.pid() + " on port " + g.port());
+    this.options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
+    return g;
   }
 
   private List<String> gatewayJvm(List<String> common, Path dir, String name) {
