@@ -29,7 +29,7 @@ public final class CallContext {
   private final SocketAddress remoteAddress;
   private final long startNanos;
   private final long startEpochMillis;
-  private final String callId;
+  private String callId;
   private final String operation;
 
   private Identification identification;
@@ -51,7 +51,6 @@ public final class CallContext {
     this.remoteAddress = b.remoteAddress;
     this.startNanos = b.startNanos;
     this.startEpochMillis = System.currentTimeMillis();
-    this.callId = AuditBroker.newCallId();
     this.operation = b.operation;
   }
 
@@ -114,6 +113,10 @@ public final class CallContext {
 
   /** The call's id: its audit records' {@code log_id}, unique per call. */
   public String callId() {
+    // Made on first use: a call no audit log records never pays for one.
+    if (callId == null) {
+      callId = AuditBroker.newCallId();
+    }
     return callId;
   }
 

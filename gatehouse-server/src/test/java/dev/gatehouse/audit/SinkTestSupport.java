@@ -17,6 +17,21 @@ final class SinkTestSupport {
   private SinkTestSupport() {}
 
   /** A record as the broker would hand it over; non-ASCII and escapes included, to prove bytes pass unchanged. */
+  /** Closes {@code open} newest first; rethrows the first failure after trying them all. */
+  static void closeAll(List<AutoCloseable> open) throws Exception {
+    Exception first = null;
+    for (int i = open.size() - 1; i >= 0; i--) {
+      try {
+        open.get(i).close();
+      } catch (Exception e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
   static AuditEntry entry(long seq, String decision) {
     String json = "{\"emit_time\":\"2025-12-02T00:00:00.123Z\",\"log_id\":\"call-" + seq + "\",\"operation\":"
         + "\"StartWorkflowExecution\",\"status\":\"OK\",\"raw_details\":{\"kind\":\"decision\",\"namespace\":"

@@ -37,17 +37,7 @@ class SyslogSinkTest {
 
   @AfterEach
   void closeAll() throws Exception {
-    Exception first = null;
-    for (int i = open.size() - 1; i >= 0; i--) {
-      try {
-        open.get(i).close();
-      } catch (Exception e) {
-        first = first == null ? e : first;
-      }
-    }
-    if (first != null) {
-      throw first;
-    }
+    SinkTestSupport.closeAll(open);
   }
 
   private SyslogSink.Builder sink(int port) {
