@@ -1,0 +1,83 @@
+package dev.gatehouse.store;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.LongConsumer;
+
+/**
+ * The control plane's store. Every method may block on the database: call it from the control plane's executor or
+ * a background thread, never from an event loop. Thread-safe.
+ *
+ * <p>Every write moves a change counter ({@link #version()}). Replicas that share a PostgreSQL store learn of a move
+ * through {@link #onChange} within a second (LISTEN/NOTIFY, and a poll of the counter as a backstop) and read what
+ * moved with {@link #changesSince}.
+ */
+public interface AccountStore extends AutoCloseable {
+
+  /** The installation's account, made by {@link #initialise}; empty before. */
+  Optional<Account> account();
+
+  /**
+   * Creates the account if there is none. Idempotent.
+   *
+   * @return the account, new or existing
+   */
+  Account initialise(String accountId);
+
+  Entities<Namespace> namespaces();
+
+  Entities<User> users();
+
+  Entities<UserGroup> userGroups();
+
+  Entities<ServiceAccount> serviceAccounts();
+
+  /**
+   * The API keys. Create them with {@link #createApiKey}, which stores the secret's hash with the key;
+   * {@link Entities#create} on this view is refused.
+   */
+  Entities<ApiKey> apiKeys();
+
+  Entities<AsyncOperation> asyncOperations();
+
+  /**
+   * Stores a new API key with the keyed hash of its secret, in one transaction.
+   *
+   * @throws StoreException {@link StoreException.Reason#ALREADY_EXISTS} when the id is taken
+   */
+  ApiKey createApiKey(ApiKey key, byte[] secretHash);
+
+  /** The keyed hash of a key's secret; empty for an unknown key. */
+  Optional<byte[]> apiKeySecretHash(String keyId);
+
+  /** Records that a key authenticated a call; cheap to call often (the store coalesces). Does not move the version. */
+  void recordApiKeyUse(String keyId, Instant at);
+
+  /**
+   * Stores a secret (a signing key, a sink credential) encrypted under the master key with AES-256-GCM.
+   * {@code name} is bound into the ciphertext, so a value moved to another name does not decrypt.
+   */
+  void putSecret(String name, byte[] plaintext);
+
+  /** A secret stored with {@link #putSecret}, decrypted; empty when absent. */
+  Optional<byte[]> secret(String name);
+
+  /** The change counter: moves on every create, update and delete. */
+  long version();
+
+  /** Everything, read in one transaction. */
+  StoreSnapshot snapshot();
+
+  /** What changed after {@code version}. */
+  StoreChanges changesSince(long version);
+
+  /**
+   * Calls {@code listener} with the new version whenever the counter moves, whichever replica moved it, on a
+   * store thread (the listener must return quickly). Closing the handle stops the calls.
+   */
+  AutoCloseable onChange(LongConsumer listener);
+
+  /** Releases the connection pool and the change listener. */
+  @Override
+  void close();
+}

@@ -1,0 +1,7 @@
+package dev.gatehouse.store;
+
+/** Who owns an API key. Cloud's {@code identity.v1.OwnerType}. */
+public enum OwnerType {
+  USER,
+  SERVICE_ACCOUNT
+}
