@@ -41,6 +41,7 @@ class HttpApiHandlerTest {
   static Server server;
   static final List<String> forwarded = new CopyOnWriteArrayList<>();
   static final List<String> tokens = new CopyOnWriteArrayList<>();
+  static final List<java.util.Set<String>> headerKeys = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
@@ -51,6 +52,7 @@ class HttpApiHandlerTest {
     CallPipeline pipeline = CallPipeline.builder(open).gate(call -> {
       forwarded.add(call.method().methodName() + " " + call.namespace());
       tokens.add(String.valueOf(call.credentials().authToken()));
+      headerKeys.add(java.util.Set.copyOf(call.headers().keys()));
       return GateVerdict.admitted();
     }).build();
     Handler ui = HttpApiHandler.builder(pipeline, channel)
@@ -196,6 +198,23 @@ class HttpApiHandlerTest {
     String other = get(port(1), "api.example.test", "/api/v1/system-info", "Origin: https://evil.example.test");
     assertThat(other).startsWith("HTTP/1.1 403").doesNotContain("Access-Control-Allow-Origin");
     assertThat(forwarded).containsExactly("GetSystemInfo ");
+  }
+
+  @Test
+  void onlyCredentialHeadersAndForwardedForBecomeMetadata() throws Exception {
+    headerKeys.clear();
+    assertThat(get(port(1), "api.example.test", "/api/v1/system-info", "Authorization: Bearer t",
+        "Authorization-Extras: id", "X-Forwarded-For: 203.0.113.7", "Temporal-Principal-Id: admin",
+        "Gatehouse-Caller: admin", "Caller-Type: operator", "Grpc-Timeout: 1S", "User-Agent: curl/8",
+        "Client-Name: temporal-cli")).startsWith("HTTP/1.1 200");
+    assertThat(headerKeys).hasSize(1);
+    assertThat(headerKeys.get(0)).containsExactlyInAnyOrder("authorization", "authorization-extras",
+        "x-forwarded-for");
+    assertThat(get(port(1), "api.example.test", "/api/v1/system-info", "Authorization: Bearer t",
+        "Authorization: Bearer u")).as("ambiguous credentials").startsWith("HTTP/1.1 401");
+    assertThat(get(port(1), "api.example.test", "/api/v1/system-info", "Authorization: Bearer \u00e9"))
+        .startsWith("HTTP/1.1 400");
+    assertThat(headerKeys).hasSize(1);
   }
 
   @Test
