@@ -112,6 +112,15 @@ class TemporalJsonTest {
   }
 
   @Test
+  void deepNestingIsRefusedNotRecursedInto() {
+    String deep = "{\"input\":[" + "[".repeat(100_000) + "]".repeat(100_000) + "]}";
+    assertThatThrownBy(() -> parse(deep, true)).isInstanceOf(TemporalJson.BadJson.class);
+    String deepStruct = "{\"header\":{\"fields\":{}},\"searchAttributes\":{\"indexedFields\":{\"a\":"
+        + "{\"x\":".repeat(5_000) + "1" + "}".repeat(5_000) + "}}}";
+    assertThatThrownBy(() -> parse(deepStruct, true)).isInstanceOf(TemporalJson.BadJson.class);
+  }
+
+  @Test
   void anEmptyBodyIsAnEmptyRequest() throws Exception {
     assertThat(parse("", true)).isEqualTo(StartWorkflowExecutionRequest.getDefaultInstance());
     assertThat(parse(" \n", true)).isEqualTo(StartWorkflowExecutionRequest.getDefaultInstance());
