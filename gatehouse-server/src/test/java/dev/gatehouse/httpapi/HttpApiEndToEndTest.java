@@ -30,7 +30,19 @@ import dev.gatehouse.dev.DevPki;
 import dev.gatehouse.dev.EmbeddedTemporal;
 import dev.gatehouse.e2e.SampleWorkflows;
 import dev.gatehouse.pipeline.GateVerdict;
+import com.google.protobuf.ByteString;
 import io.grpc.StatusRuntimeException;
+import io.temporal.api.command.v1.Command;
+import io.temporal.api.command.v1.ScheduleActivityTaskCommandAttributes;
+import io.temporal.api.common.v1.ActivityType;
+import io.temporal.api.common.v1.WorkflowType;
+import io.temporal.api.enums.v1.CommandType;
+import io.temporal.api.taskqueue.v1.TaskQueue;
+import io.temporal.api.workflowservice.v1.PollActivityTaskQueueRequest;
+import io.temporal.api.workflowservice.v1.PollWorkflowTaskQueueRequest;
+import io.temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
+import io.temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest;
+import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
 import io.temporal.api.common.v1.WorkflowExecution;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.authorization.AuthorizationGrpcMetadataProvider;
@@ -305,6 +317,45 @@ class HttpApiEndToEndTest {
     }
     assertThat(denials).anySatisfy(r -> assertThat(r.path("principal").path("id").asText()).isEqualTo("eve"));
     assertThat(denials).anySatisfy(r -> assertThat(r.path("principal").path("id").asText()).isEqualTo("ada"));
+  }
+
+  @Test
+  void anActivityTaskTokenOfAnotherNamespaceIsRefusedAsOnTheDataPlane() throws Exception {
+    WorkflowServiceStubs direct = DevCluster.stubs(upstream.port(), pki.caCert(), pki.internodeCert(),
+        pki.internodeKey());
+    ByteString token;
+    try {
+      var stub = direct.blockingStub();
+      stub.startWorkflowExecution(StartWorkflowExecutionRequest.newBuilder().setNamespace("ns-b")
+          .setWorkflowId("payroll-http").setRequestId(java.util.UUID.randomUUID().toString())
+          .setWorkflowType(WorkflowType.newBuilder().setName("Payroll"))
+          .setTaskQueue(TaskQueue.newBuilder().setName("payroll-http")).build());
+      PollWorkflowTaskQueueResponse wft = stub.pollWorkflowTaskQueue(PollWorkflowTaskQueueRequest.newBuilder()
+          .setNamespace("ns-b").setIdentity("ns-b-worker").setTaskQueue(TaskQueue.newBuilder().setName("payroll-http"))
+          .build());
+      stub.respondWorkflowTaskCompleted(RespondWorkflowTaskCompletedRequest.newBuilder().setNamespace("ns-b")
+          .setTaskToken(wft.getTaskToken()).setIdentity("ns-b-worker")
+          .addCommands(Command.newBuilder().setCommandType(CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK)
+              .setScheduleActivityTaskCommandAttributes(ScheduleActivityTaskCommandAttributes.newBuilder()
+                  .setActivityId("pay").setActivityType(ActivityType.newBuilder().setName("Pay"))
+                  .setTaskQueue(TaskQueue.newBuilder().setName("payroll-http-acts"))
+                  .setStartToCloseTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(300)))).build());
+      token = stub.pollActivityTaskQueue(PollActivityTaskQueueRequest.newBuilder().setNamespace("ns-b")
+          .setIdentity("ns-b-worker").setTaskQueue(TaskQueue.newBuilder().setName("payroll-http-acts")).build())
+          .getTaskToken();
+    } finally {
+      direct.shutdownNow();
+    }
+    assertThat(token.isEmpty()).isFalse();
+    String writer = bearer("mallory", "default:write");
+    Answer completed = call("POST", "/api/v1/namespaces/default/activity-complete", writer,
+        "{\"taskToken\":\"" + Base64.getEncoder().encodeToString(token.toByteArray()) + "\",\"identity\":\"x\"}");
+    assertThat(completed.status()).as(completed.raw()).isEqualTo(400);
+    assertThat(completed.body().path("message").asText()).contains("token from a different namespace");
+    Answer garbage = call("POST", "/api/v1/namespaces/default/activity-complete", writer,
+        "{\"taskToken\":\"" + Base64.getEncoder().encodeToString("\u0001garbage".getBytes()) + "\"}");
+    assertThat(garbage.status()).isEqualTo(400);
+    assertThat(forwarded).noneMatch(f -> f.startsWith("http RespondActivityTaskCompleted"));
   }
 
   @Test
