@@ -229,7 +229,14 @@ public final class HttpApiHandler extends Handler.Abstract {
       if (request.isSecure()) {
         out.put(HttpHeader.STRICT_TRANSPORT_SECURITY, "max-age=31536000");
       }
-      Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+      Fields query;
+      try {
+        query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+      } catch (RuntimeException e) {
+        // Bad percent-encoding or bytes that are not UTF-8: Jetty's parser says which, the caller gets one line.
+        replyError(Status.Code.INVALID_ARGUMENT, "malformed query string");
+        return;
+      }
       String accept = request.getHeaders().get(HttpHeader.ACCEPT);
       pretty = query.get("pretty") != null || (accept != null && accept.contains(PRETTY));
       shorthandOut = shorthandByDefault && query.get("noPayloadShorthand") == null

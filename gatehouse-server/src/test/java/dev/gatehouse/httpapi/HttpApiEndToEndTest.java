@@ -407,6 +407,16 @@ class HttpApiEndToEndTest {
     assertThat(forwarded).noneMatch(f -> f.contains("huge"));
   }
 
+  @Test
+  void malformedPathsAreAnsweredInJsonByTheListener() throws Exception {
+    for (String path : List.of("/api/v1/namespaces/default/workflows/%zz",
+        "/api/v1/namespaces/default/workflows/a%C3%28b", "/api/v1/namespaces/default/workflows/a%00b")) {
+      String answer = rawExchange("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+      assertThat(answer).as(path).startsWith("HTTP/1.1 400").contains("application/json").contains("\"code\":3")
+          .doesNotContain("Exception").doesNotContain("<html").doesNotContain("Jetty(");
+    }
+  }
+
   /** Sends {@code request} as is over TLS and returns what came back before the server closed or went quiet. */
   static String rawExchange(String request) throws Exception {
     X509Certificate ca;

@@ -218,6 +218,16 @@ class HttpApiHandlerTest {
   }
 
   @Test
+  void malformedPathsAndQueriesAreOneLineOfJson() throws Exception {
+    // (A malformed path is refused by Jetty's parser before any handler: see HttpApiEndToEndTest for its answer.)
+    for (String path : List.of("/api/v1/system-info?pretty=%zz", "/api/v1/system-info?a=%C3%28")) {
+      String answer = get(port(1), "api.example.test", path);
+      assertThat(answer).as(path).startsWith("HTTP/1.1 400").contains("\"code\":3")
+          .doesNotContain("Exception").doesNotContain("<html");
+    }
+  }
+
+  @Test
   void aFormPostFromABrowserIsRefused() throws Exception {
     String body = "workflowType=x";
     String answer = exchange(port(1), "POST /api/v1/namespaces/default/workflows/form HTTP/1.1\r\n"
