@@ -315,8 +315,8 @@ final class TemporalJson {
         return standard;
       }
       JsonNode tree = mapper.readTree(standard);
-      if (shorthand && tree instanceof ObjectNode object) {
-        normalizeOut(object, message.getDescriptorForType());
+      if (shorthand) {
+        tree = valueOut(tree, message.getDescriptorForType());
       }
       return (indent ? pretty : compact).writeValueAsString(tree);
     } catch (IOException e) {
