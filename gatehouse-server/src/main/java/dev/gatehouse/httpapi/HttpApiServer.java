@@ -194,7 +194,7 @@ public final class HttpApiServer implements AutoCloseable {
       return this;
     }
 
-    /** Where refused client certificates are counted. */
+    /** Where requests ({@code gatehouse.http.requests}) and refused client certificates are counted. */
     public Builder meterRegistry(MeterRegistry registry) {
       this.registry = registry;
       return this;
@@ -231,7 +231,8 @@ public final class HttpApiServer implements AutoCloseable {
       if (!https) {
         log.warn("the HTTP API serves plain HTTP on {} (loopback only)", config.address());
       }
-      HttpApiHandler handler = HttpApiHandler.builder(pipeline, upstream)
+      CallPipeline calls = registry == null ? pipeline : pipeline.withObserver(new HttpApiMetrics(registry));
+      HttpApiHandler handler = HttpApiHandler.builder(calls, upstream)
           .allowedOrigins(config.allowedOrigins(), config.allowCredentials())
           .bodyLimits(config.maxBodyBytes(), config.maxInFlightBodyBytes(), config.bodyReadTimeout())
           .namespaceDomain(config.namespaceDomain())
