@@ -48,7 +48,7 @@ import org.sqlite.SQLiteDataSource;
 final class JdbcAccountStore implements AccountStore {
   private static final Logger log = LoggerFactory.getLogger(AccountStore.class);
   static final String DATABASE_FILE = "gatehouse.db";
-  private static final Duration POLL = Duration.ofMillis(500);
+  static final Duration POLL = Duration.ofMillis(500);
   private static final Duration USE_FLUSH = Duration.ofSeconds(5);
   private static final String COLUMNS = "e.kind, e.id, e.body, e.resource_version, e.created, e.modified, u.last_used";
   private static final String FROM = " FROM entities e LEFT JOIN api_key_use u ON e.kind = 'apiKey' AND u.key_id = e.id";
@@ -68,7 +68,7 @@ final class JdbcAccountStore implements AccountStore {
   private volatile boolean pollFailing;
 
   private JdbcAccountStore(Dialect dialect, HikariDataSource pool, Clock clock, MasterKey masterKey,
-      Duration changeLogRetention, PgListener.Connector listenConnector) {
+      Duration changeLogRetention, PgListener.Connector listenConnector, Duration poll) {
     this.dialect = dialect;
     this.pool = pool;
     this.clock = clock;
@@ -86,7 +86,7 @@ final class JdbcAccountStore implements AccountStore {
       t.setDaemon(true);
       return t;
     });
-    background.scheduleWithFixedDelay(this::poll, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
+    background.scheduleWithFixedDelay(this::poll, poll.toMillis(), poll.toMillis(), TimeUnit.MILLISECONDS);
     background.scheduleWithFixedDelay(() -> uses.flush(false), USE_FLUSH.toMillis(), USE_FLUSH.toMillis(),
         TimeUnit.MILLISECONDS);
     long compactEvery = Math.max(60_000L, Math.min(changeLogRetention.toMillis() / 4, 600_000L));
@@ -101,6 +101,11 @@ final class JdbcAccountStore implements AccountStore {
 
   /** {@link AccountStore#open}, with the environment to read {@code masterKeyEnv} from. */
   static JdbcAccountStore open(Store settings, Clock clock, Function<String, String> env) {
+    return open(settings, clock, env, POLL);
+  }
+
+  /** {@link #open(Store, Clock, Function)} polling the change counter every {@code poll}. */
+  static JdbcAccountStore open(Store settings, Clock clock, Function<String, String> env, Duration poll) {
     String url = settings.url() == null || settings.url().isBlank() ? null : settings.url();
     Path dir = settings.dir() == null || settings.dir().isBlank() ? null : Path.of(settings.dir());
     if (url == null && dir == null) {
@@ -127,7 +132,7 @@ final class JdbcAccountStore implements AccountStore {
         connector = () -> DriverManager.getConnection(listenUrl, props);
       }
       JdbcAccountStore store = new JdbcAccountStore(dialect, pool, clock, masterKey, settings.changeLogRetention(),
-          connector);
+          connector, poll);
       log.info("store: opened {} at {} (version {})", dialect == Dialect.SQLITE ? "SQLite" : "PostgreSQL",
           redact(url), store.feed.seen());
       return store;
