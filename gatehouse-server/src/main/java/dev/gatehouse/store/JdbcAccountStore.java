@@ -117,9 +117,14 @@ final class JdbcAccountStore implements AccountStore {
     if (dialect == Dialect.SQLITE) {
       if (url == null) {
         createDirectories(dir);
+        createOwnerOnly(dir.resolve(DATABASE_FILE));
         url = "jdbc:sqlite:" + dir.resolve(DATABASE_FILE);
       }
       keyDir = dir != null ? dir : sqliteFolder(url);
+      if (keyDir == null && blank(settings.masterKeyFile()) && blank(settings.masterKeyEnv())) {
+        throw new StoreException(StoreException.Reason.UNAVAILABLE, "this SQLite store has no folder for its"
+            + " master key: set store.masterKeyFile or store.masterKeyEnv");
+      }
     }
     MasterKey masterKey = MasterKey.load(settings, keyDir, env);
     HikariDataSource pool = pool(dialect, url, settings);
@@ -139,6 +144,26 @@ final class JdbcAccountStore implements AccountStore {
     } catch (RuntimeException e) {
       pool.close();
       throw e;
+    }
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  /** Makes the database file owner-only before SQLite opens it (its WAL and shared-memory files follow it). */
+  private static void createOwnerOnly(Path file) {
+    if (Files.exists(file)) {
+      return;
+    }
+    try {
+      Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    } catch (java.nio.file.FileAlreadyExistsException | UnsupportedOperationException e) {
+      // made by another process, or a file system without POSIX permissions
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Reason.UNAVAILABLE,
+          "cannot make the store's file " + file + " (" + e.getClass().getSimpleName() + ")");
     }
   }
 
@@ -250,10 +275,7 @@ final class JdbcAccountStore implements AccountStore {
       throw new IllegalArgumentException("an account id is required");
     }
     return transaction(false, c -> {
-      Optional<Account> existing = readAccount(c);
-      if (existing.isPresent()) {
-        return existing.get();
-      }
+      // The write comes first: a SQLite transaction that read before writing could not take the write lock.
       try (PreparedStatement s = c.prepareStatement(
           "INSERT INTO account (singleton, id, created) VALUES (1, ?, ?) ON CONFLICT (singleton) DO NOTHING")) {
         s.setString(1, accountId);
@@ -408,21 +430,15 @@ final class JdbcAccountStore implements AccountStore {
 
   private void checkMasterKey() {
     transaction(false, c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE store_state SET key_check = ? WHERE singleton = 1 AND key_check IS NULL")) {
+        s.setBytes(1, masterKey.check());
+        s.executeUpdate();
+      }
       byte[] stored;
       try (PreparedStatement s = c.prepareStatement("SELECT key_check FROM store_state WHERE singleton = 1");
           ResultSet r = s.executeQuery()) {
         stored = r.next() ? r.getBytes(1) : null;
-      }
-      if (stored == null) {
-        try (PreparedStatement s = c.prepareStatement(
-            "UPDATE store_state SET key_check = ? WHERE singleton = 1 AND key_check IS NULL")) {
-          s.setBytes(1, masterKey.check());
-          s.executeUpdate();
-        }
-        try (PreparedStatement s = c.prepareStatement("SELECT key_check FROM store_state WHERE singleton = 1");
-            ResultSet r = s.executeQuery()) {
-          stored = r.next() ? r.getBytes(1) : null;
-        }
       }
       if (stored == null || !masterKey.matches(stored)) {
         throw new StoreException(StoreException.Reason.UNAVAILABLE, "the master key is not the one this store's"
@@ -562,31 +578,24 @@ final class JdbcAccountStore implements AccountStore {
    */
   long compactChangeLog(Instant before) {
     return transaction(false, c -> {
-      long through;
-      try (PreparedStatement s = c.prepareStatement("SELECT MAX(seq) FROM change_log WHERE at < ?")) {
+      // Moving compacted_through first takes the write lock (the store_state row) before anything is read.
+      try (PreparedStatement s = c.prepareStatement("UPDATE store_state SET compacted_through = "
+          + dialect.greatest() + "(compacted_through, COALESCE((SELECT MAX(seq) FROM change_log WHERE at < ?), 0))"
+          + " WHERE singleton = 1")) {
         s.setLong(1, micros(before));
-        try (ResultSet r = s.executeQuery()) {
-          r.next();
-          through = r.getLong(1);
-        }
+        s.executeUpdate();
       }
-      if (through > 0) {
-        try (PreparedStatement s = c.prepareStatement("DELETE FROM change_log WHERE seq <= ?")) {
-          s.setLong(1, through);
-          s.executeUpdate();
-        }
-        try (PreparedStatement s = c.prepareStatement(
-            "UPDATE store_state SET compacted_through = ? WHERE singleton = 1 AND compacted_through < ?")) {
-          s.setLong(1, through);
-          s.setLong(2, through);
-          s.executeUpdate();
-        }
-      }
+      long through;
       try (PreparedStatement s = c.prepareStatement("SELECT compacted_through FROM store_state WHERE singleton = 1");
           ResultSet r = s.executeQuery()) {
         r.next();
-        return r.getLong(1);
+        through = r.getLong(1);
       }
+      try (PreparedStatement s = c.prepareStatement("DELETE FROM change_log WHERE seq <= ?")) {
+        s.setLong(1, through);
+        s.executeUpdate();
+      }
+      return through;
     });
   }
 

@@ -37,6 +37,8 @@ class SqliteAccountStoreTest extends AccountStoreContract {
     assertThat(Files.getPosixFilePermissions(key))
         .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     assertThat(Base64.getDecoder().decode(Files.readString(key).strip())).hasSize(32);
+    assertThat(Files.getPosixFilePermissions(tmp.resolve("data").resolve("gatehouse.db")))
+        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     String before = Files.readString(key);
     store.close();
     open(settings()).close();
