@@ -429,6 +429,35 @@ abstract class AccountStoreContract {
   }
 
   @Test
+  void concurrentWritersOnTwoStoresAllLandAndEachMovesTheCounterOnce() throws Exception {
+    JdbcAccountStore other = open(sameDatabase());
+    long before = store.version();
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        JdbcAccountStore s = t % 2 == 0 ? store : other;
+        int thread = t;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < 10; i++) {
+            Namespace n = s.namespaces().create(namespace("ns-" + thread + "-" + i));
+            s.initialise("acct");
+            s.namespaces().update(n, n.meta().resourceVersion());
+          }
+        }));
+      }
+      for (var f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(store.namespaces().count()).isEqualTo(40);
+    assertThat(other.version()).isEqualTo(before + 80);
+    assertThat(store.changesSince(before).upserted()).hasSize(40);
+  }
+
+  @Test
   void dataOutlivesARestartAndMigrationsRunOnce() throws Exception {
     store.initialise("acct-1");
     store.namespaces().create(namespace("payments"));
