@@ -2,6 +2,7 @@ package dev.gatehouse.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.gatehouse.codec.KeyProvider;
 import dev.gatehouse.config.Store;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -106,6 +107,15 @@ final class JdbcAccountStore implements AccountStore {
 
   /** {@link #open(Store, Clock, Function)} polling the change counter every {@code poll}. */
   static JdbcAccountStore open(Store settings, Clock clock, Function<String, String> env, Duration poll) {
+    return open(settings, clock, env, poll, null);
+  }
+
+  /**
+   * Opens the store; with {@code provider} set, the master key is one the store makes on first open and keeps
+   * wrapped by the provider (envelope encryption), instead of one from {@code masterKeyFile} or {@code masterKeyEnv}.
+   */
+  static JdbcAccountStore open(Store settings, Clock clock, Function<String, String> env, Duration poll,
+      KeyProvider provider) {
     String url = settings.url() == null || settings.url().isBlank() ? null : settings.url();
     Path dir = settings.dir() == null || settings.dir().isBlank() ? null : Path.of(settings.dir());
     if (url == null && dir == null) {
@@ -121,15 +131,20 @@ final class JdbcAccountStore implements AccountStore {
         url = "jdbc:sqlite:" + dir.resolve(DATABASE_FILE);
       }
       keyDir = dir != null ? dir : sqliteFolder(url);
-      if (keyDir == null && blank(settings.masterKeyFile()) && blank(settings.masterKeyEnv())) {
+      if (provider == null && keyDir == null && blank(settings.masterKeyFile()) && blank(settings.masterKeyEnv())) {
         throw new StoreException(StoreException.Reason.UNAVAILABLE, "this SQLite store has no folder for its"
             + " master key: set store.masterKeyFile or store.masterKeyEnv");
       }
     }
-    MasterKey masterKey = MasterKey.load(settings, keyDir, env);
+    if (provider != null && (!blank(settings.masterKeyFile()) || !blank(settings.masterKeyEnv()))) {
+      throw new StoreException(StoreException.Reason.UNAVAILABLE, "a key provider and store.masterKeyFile or"
+          + " store.masterKeyEnv are both given: keep one");
+    }
+    MasterKey fromSettings = provider == null ? MasterKey.load(settings, keyDir, env) : null;
     HikariDataSource pool = pool(dialect, url, settings);
     try {
       migrate(pool, dialect);
+      MasterKey masterKey = fromSettings != null ? fromSettings : wrappedMasterKey(pool, provider);
       PgListener.Connector connector = null;
       if (dialect == Dialect.POSTGRESQL) {
         String listenUrl = url;
@@ -165,6 +180,64 @@ final class JdbcAccountStore implements AccountStore {
       throw new StoreException(StoreException.Reason.UNAVAILABLE,
           "cannot make the store's file " + file + " (" + e.getClass().getSimpleName() + ")");
     }
+  }
+
+  /** The master key kept wrapped in {@code store_state}, made and wrapped by {@code provider} on first open. */
+  private static MasterKey wrappedMasterKey(HikariDataSource pool, KeyProvider provider) {
+    byte[] fresh = new byte[32];
+    new java.security.SecureRandom().nextBytes(fresh);
+    String keyId;
+    byte[] wrapped;
+    try {
+      keyId = provider.activeKeyId();
+      wrapped = provider.wrapKey(keyId, fresh);
+    } catch (RuntimeException e) {
+      throw providerFailed("wrap", e);
+    } finally {
+      java.util.Arrays.fill(fresh, (byte) 0);
+    }
+    String[] storedId = new String[1];
+    byte[][] storedKey = new byte[1][];
+    try (Connection c = pool.getConnection()) {
+      try (PreparedStatement s = c.prepareStatement("UPDATE store_state SET wrapped_key_id = ?, wrapped_key = ?"
+          + " WHERE singleton = 1 AND wrapped_key IS NULL")) {
+        s.setString(1, keyId);
+        s.setBytes(2, wrapped);
+        s.executeUpdate();
+      }
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT wrapped_key_id, wrapped_key FROM store_state WHERE singleton = 1");
+          ResultSet r = s.executeQuery()) {
+        r.next();
+        storedId[0] = r.getString(1);
+        storedKey[0] = r.getBytes(2);
+      }
+      c.commit();
+    } catch (SQLException e) {
+      log.warn("store: reading the wrapped master key failed (SQLState {})", e.getSQLState());
+      throw new StoreException(StoreException.Reason.UNAVAILABLE, "the store's database is unavailable or failed");
+    }
+    byte[] key;
+    try {
+      // Unwrapped even when this open made it: a provider that cannot unwrap what it wrapped fails now, not later.
+      key = provider.unwrapKey(storedId[0], storedKey[0]);
+    } catch (RuntimeException e) {
+      throw providerFailed("unwrap", e);
+    }
+    if (key == null || key.length != 32) {
+      throw new StoreException(StoreException.Reason.UNAVAILABLE,
+          "the key provider unwrapped the store's master key to something other than 32 bytes");
+    }
+    try {
+      return MasterKey.of(key);
+    } finally {
+      java.util.Arrays.fill(key, (byte) 0);
+    }
+  }
+
+  private static StoreException providerFailed(String what, RuntimeException e) {
+    return new StoreException(StoreException.Reason.UNAVAILABLE, "the key provider could not " + what
+        + " the store's master key (" + e.getClass().getSimpleName() + ")");
   }
 
   private static Path sqliteFolder(String url) {

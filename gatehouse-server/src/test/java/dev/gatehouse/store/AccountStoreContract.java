@@ -362,6 +362,33 @@ abstract class AccountStoreContract {
         .hasMessageContaining("master key is not the one").hasMessageNotContaining("signing");
   }
 
+  /** Settings for another empty database with no master key set. */
+  abstract Store anotherDatabaseWithoutKey() throws Exception;
+
+  @Test
+  void aKeyProviderWrapsTheMasterKeyTheStoreMakes() throws Exception {
+    Store settings = anotherDatabaseWithoutKey();
+    dev.gatehouse.codec.KeyProvider kms = dev.gatehouse.codec.KeyProvider.of(
+        dev.gatehouse.codec.Keyring.of(dev.gatehouse.codec.Key.generate("kek-1")));
+    JdbcAccountStore first = JdbcAccountStore.open(settings, Clock.systemUTC(), NO_ENV, JdbcAccountStore.POLL, kms);
+    opened.add(first);
+    first.putSecret("signing.key", new byte[] {1, 2});
+    first.close();
+    JdbcAccountStore again = JdbcAccountStore.open(settings, Clock.systemUTC(), NO_ENV, JdbcAccountStore.POLL, kms);
+    opened.add(again);
+    assertThat(again.secret("signing.key")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 2));
+    again.close();
+    dev.gatehouse.codec.KeyProvider otherKms = dev.gatehouse.codec.KeyProvider.of(
+        dev.gatehouse.codec.Keyring.of(dev.gatehouse.codec.Key.generate("kek-1")));
+    assertThatThrownBy(() -> JdbcAccountStore.open(settings, Clock.systemUTC(), NO_ENV, JdbcAccountStore.POLL,
+        otherKms)).isInstanceOf(StoreException.class).hasMessageContaining("key provider could not unwrap")
+        .hasMessageNotContaining("signing");
+    Store withFile = new Store(settings.url(), settings.dir(), keyFile("k", new byte[32]).toString(), null,
+        settings.user(), settings.password(), null, null);
+    assertThatThrownBy(() -> JdbcAccountStore.open(withFile, Clock.systemUTC(), NO_ENV, JdbcAccountStore.POLL, kms))
+        .isInstanceOf(StoreException.class).hasMessageContaining("both given");
+  }
+
   /** Settings for the database this test's store uses (not a new one). */
   abstract Store sameDatabase();
 
@@ -476,7 +503,7 @@ abstract class AccountStoreContract {
             "SELECT COUNT(*) FROM gatehouse_schema_history WHERE success = true AND version IS NOT NULL");
         ResultSet r = s.executeQuery()) {
       r.next();
-      assertThat(r.getInt(1)).isEqualTo(1);
+      assertThat(r.getInt(1)).isEqualTo(2);
     }
   }
 

@@ -47,6 +47,16 @@ class PostgresAccountStoreTest extends AccountStoreContract {
   }
 
   @Override
+  Store anotherDatabaseWithoutKey() throws Exception {
+    String another = "store_" + DATABASES.incrementAndGet();
+    try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + another);
+    }
+    return new Store("jdbc:postgresql://localhost:" + postgres.getPort() + "/" + another, null, null, null,
+        "postgres", null, 2, null);
+  }
+
+  @Override
   Store sameDatabase() {
     return new Store(url(), null, key.toString(), null, "postgres", null, 3, null);
   }

@@ -26,6 +26,11 @@ class SqliteAccountStoreTest extends AccountStoreContract {
   }
 
   @Override
+  Store anotherDatabaseWithoutKey() {
+    return new Store(null, tmp.resolve("another").toString(), null, null);
+  }
+
+  @Override
   Connection connect() throws SQLException {
     return DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("data").resolve("gatehouse.db"));
   }
