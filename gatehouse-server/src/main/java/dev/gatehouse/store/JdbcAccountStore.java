@@ -545,11 +545,16 @@ final class JdbcAccountStore implements AccountStore {
       for (Kind<?> kind : Kind.ALL) {
         byKind.put(kind, new ArrayList<>());
       }
-      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + FROM + " ORDER BY e.kind, e.id");
-          ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          Kind<?> kind = Kind.named(r.getString(1));
-          byKind.get(kind).add(entity(kind, r));
+      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + FROM + " ORDER BY e.kind, e.id")) {
+        // PostgreSQL streams the rows in batches instead of holding the whole result twice.
+        s.setFetchSize(1000);
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            Kind<?> kind = Kind.named(r.getString(1));
+            if (kind != null) {
+              byKind.get(kind).add(entity(kind, r));
+            }
+          }
         }
       }
       Map<String, byte[]> hashes = new HashMap<>();
@@ -601,6 +606,9 @@ final class JdbcAccountStore implements AccountStore {
             while (r.next()) {
               Kind<?> kind = Kind.named(r.getString(1));
               String id = r.getString(2);
+              if (kind == null) {
+                continue;
+              }
               if (r.getString(3) == null) {
                 deleted.computeIfAbsent(kind.type, k -> new ArrayList<>()).add(id);
               } else {

@@ -310,6 +310,33 @@ abstract class AccountStoreContract {
     assertThat(changes.upserted()).extracting(Entity::id).containsExactly("later");
   }
 
+  @Test
+  void kindsANewerReplicaWroteAreLeftOutOfSnapshotsAndChanges() throws Exception {
+    long from = store.version();
+    try (Connection c = connect()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO entities (kind, id, unique_name, resource_version,"
+          + " body, created, modified) VALUES ('futureThing', 'f1', 'f1', '1', '{}', 0, 0)")) {
+        s.executeUpdate();
+      }
+      try (PreparedStatement s = c.prepareStatement("UPDATE store_state SET version = version + 1")) {
+        s.executeUpdate();
+      }
+      try (PreparedStatement s = c.prepareStatement(
+          "INSERT INTO change_log (seq, kind, id, deleted, at) VALUES (?, 'futureThing', 'f1', 0, 0)")) {
+        s.setLong(1, from + 1);
+        s.executeUpdate();
+      }
+      c.commit();
+    }
+    store.namespaces().create(namespace("payments"));
+    assertThat(store.snapshot().namespaces()).hasSize(1);
+    StoreChanges changes = store.changesSince(from);
+    assertThat(changes.complete()).isTrue();
+    assertThat(changes.upserted()).extracting(Entity::id).containsExactly("payments");
+    assertThat(changes.deleted()).isEmpty();
+  }
+
   // ---- secrets ----
 
   @Test
