@@ -11,7 +11,8 @@ import java.time.Instant;
 
 /**
  * Not a test: measures a SQLite store holding 10,000 namespaces and 100,000 API keys (file size, snapshot load time,
- * heap the snapshot holds). Run by hand: {@code java -cp <test classpath> dev.gatehouse.store.StorePopulation}.
+ * heap the snapshot holds). Run by hand: {@code java -cp <test classpath> dev.gatehouse.store.StorePopulation
+ * [postgres]} (with {@code postgres}: on an embedded PostgreSQL).
  */
 public final class StorePopulation {
   private StorePopulation() {}
@@ -20,10 +21,18 @@ public final class StorePopulation {
     int namespaces = 10_000;
     int keys = 100_000;
     Path dir = Files.createTempDirectory("gatehouse-store-population");
-    Store settings = new Store(null, dir.toString(), null, null);
+    boolean postgres = args.length > 0 && args[0].equals("postgres");
+    io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg =
+        postgres ? io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start() : null;
+    Path key = dir.resolve("master.key");
+    Files.writeString(key, java.util.Base64.getEncoder().encodeToString(new byte[32]));
+    String url = postgres ? "jdbc:postgresql://localhost:" + pg.getPort() + "/postgres" : null;
+    Store settings = postgres ? new Store(url, null, key.toString(), null, "postgres", null, null, null)
+        : new Store(null, dir.toString(), null, null);
     JdbcAccountStore.open(settings, Clock.systemUTC(), n -> null).close();
     // Rows are written in one transaction straight to the tables: the point is reading them back.
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("gatehouse.db"))) {
+    try (Connection c = postgres ? DriverManager.getConnection(url, "postgres", "")
+        : DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("gatehouse.db"))) {
       c.setAutoCommit(false);
       long now = JdbcAccountStore.micros(Instant.now());
       try (PreparedStatement e = c.prepareStatement("INSERT INTO entities (kind, id, unique_name, resource_version,"
@@ -68,7 +77,11 @@ public final class StorePopulation {
         System.out.printf("  (%d hashes)%n", snapshot.apiKeyHashes().size());
       }
     }
-    System.out.printf("database file: %d MiB%n", Files.size(dir.resolve("gatehouse.db")) >> 20);
+    if (pg != null) {
+      pg.close();
+    } else {
+      System.out.printf("database file: %d MiB%n", Files.size(dir.resolve("gatehouse.db")) >> 20);
+    }
   }
 
   private static void add(PreparedStatement e, String kind, String id, String body, long now) throws Exception {
