@@ -14,6 +14,32 @@ import java.util.function.LongConsumer;
  */
 public interface AccountStore extends AutoCloseable {
 
+  /**
+   * Opens the store {@code settings} name: the SQLite file {@code gatehouse.db} under {@code dir}, or the database
+   * at {@code url} ({@code jdbc:sqlite:} or {@code jdbc:postgresql:}), and brings its schema up to date.
+   *
+   * @param clock the time entities are stamped with
+   * @throws StoreException {@link StoreException.Reason#UNAVAILABLE} when the database cannot be reached, the
+   *     schema cannot be migrated, or the master key is missing or is not the store's
+   */
+  static AccountStore open(dev.gatehouse.config.Store settings, java.time.Clock clock) {
+    return JdbcAccountStore.open(settings, clock, System::getenv);
+  }
+
+  /**
+   * {@link #open(dev.gatehouse.config.Store, java.time.Clock)} with the master key in a KMS or HSM: on first open
+   * the store makes a random 32-byte master key, has {@code masterKeyProvider} wrap it under its active key, and
+   * keeps only the wrapped key; every open unwraps it once. {@code masterKeyFile} and {@code masterKeyEnv} must be
+   * unset.
+   *
+   * @throws StoreException {@link StoreException.Reason#UNAVAILABLE} also when the provider fails, naming no key
+   */
+  static AccountStore open(dev.gatehouse.config.Store settings, java.time.Clock clock,
+      dev.gatehouse.codec.KeyProvider masterKeyProvider) {
+    java.util.Objects.requireNonNull(masterKeyProvider, "masterKeyProvider");
+    return JdbcAccountStore.open(settings, clock, System::getenv, JdbcAccountStore.POLL, masterKeyProvider);
+  }
+
   /** The installation's account, made by {@link #initialise}; empty before. */
   Optional<Account> account();
 
@@ -58,6 +84,20 @@ public interface AccountStore extends AutoCloseable {
    * {@code name} is bound into the ciphertext, so a value moved to another name does not decrypt.
    */
   void putSecret(String name, byte[] plaintext);
+
+  /**
+   * Stores a secret unless one of that name exists, atomically across replicas (for values made once per
+   * installation, such as the API key hashing secret).
+   *
+   * @return true when this call stored it
+   */
+  default boolean putSecretIfAbsent(String name, byte[] plaintext) {
+    if (secret(name).isPresent()) {
+      return false;
+    }
+    putSecret(name, plaintext);
+    return true;
+  }
 
   /** A secret stored with {@link #putSecret}, decrypted; empty when absent. */
   Optional<byte[]> secret(String name);
