@@ -19,6 +19,7 @@ import dev.gatehouse.proxy.DataPlane;
 import dev.gatehouse.tls.FrontendTls;
 import dev.gatehouse.tls.InternodeTls;
 import dev.gatehouse.tls.TlsEngine;
+import dev.gatehouse.webui.WebUiServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -32,6 +33,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,14 +58,21 @@ public final class Gatehouse implements AutoCloseable {
   private final DataPlane dataPlane;
   private final Optional<CodecHttpServer> codecServer;
   private final Optional<OperationsServer> operations;
+  private final Optional<WebUiServer> webUi;
 
   private Gatehouse(LoadedConfig config, Lifecycle lifecycle, DataPlane dataPlane,
-      Optional<CodecHttpServer> codecServer, Optional<OperationsServer> operations) {
+      Optional<CodecHttpServer> codecServer, Optional<OperationsServer> operations, Optional<WebUiServer> webUi) {
+    this.webUi = webUi;
     this.config = config;
     this.lifecycle = lifecycle;
     this.dataPlane = dataPlane;
     this.codecServer = codecServer;
     this.operations = operations;
+  }
+
+  /** The Web UI's URL (e.g. {@code https://localhost:8233}), or {@code null} when {@code webUi.address} is not set. */
+  public URI webUiEndpoint() {
+    return webUi.map(WebUiServer::endpoint).orElse(null);
   }
 
   public static Builder builder() {
@@ -130,8 +139,18 @@ public final class Gatehouse implements AutoCloseable {
     private ClaimMapper claimMapper;
     private Authorizer authorizer;
     private final List<CallGate> gates = new ArrayList<>();
+    private Supplier<String> webUiDevToken;
 
     private Builder() {}
+
+    /**
+     * Dev mode only: the Web UI signs people in without a provider, handing out {@code devToken}'s tokens (on a
+     * loopback address only).
+     */
+    public Builder withWebUiDevSignIn(Supplier<String> devToken) {
+      this.webUiDevToken = Objects.requireNonNull(devToken);
+      return this;
+    }
 
     /** Uses a configuration built in code (or loaded elsewhere). */
     public Builder withConfig(GatehouseConfig config) {
@@ -226,13 +245,34 @@ public final class Gatehouse implements AutoCloseable {
           lifecycle.add(Component.of("codec server", codecServer::start, codecServer));
         }
 
+        WebUiServer webUi = null;
+        if (c.webUi().enabled()) {
+          WebUiServer.Builder ui = WebUiServer.builder(c.webUi(), accessController)
+              .codecEndpoint(codecEndpointOf(codecServer))
+              .fallbackTls(c.global().tls().frontend().server())
+              .minTlsVersion(c.global().tls().frontend().minVersion())
+              .fileOfKey(config.origin()::fileOf)
+              .meterRegistry(meters);
+          if (webUiDevToken != null) {
+            ui.devSignIn(webUiDevToken);
+          }
+          webUi = ui.build();
+          lifecycle.add(Component.of("web UI", webUi::start, webUi));
+        }
+
         Optional<OperationsServer> operations = operations(c, dataPlane, meters);
         operations.ifPresent(o -> lifecycle.add(Component.of("health and metrics endpoint", o::start, o)));
-        return new Gatehouse(config, lifecycle, dataPlane, Optional.ofNullable(codecServer), operations);
+        return new Gatehouse(config, lifecycle, dataPlane, Optional.ofNullable(codecServer), operations,
+            Optional.ofNullable(webUi));
       } catch (RuntimeException e) {
         lifecycle.close();
         throw e;
       }
+    }
+
+    /** The codec server's URL once it listens (it starts before the Web UI), for the UI's settings. */
+    private static Supplier<URI> codecEndpointOf(CodecHttpServer codecServer) {
+      return codecServer == null ? () -> null : codecServer::endpoint;
     }
 
     /** The audit log from {@code audit}, started before the faces and closed after them. */

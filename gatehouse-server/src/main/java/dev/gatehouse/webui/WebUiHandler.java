@@ -2,6 +2,7 @@ package dev.gatehouse.webui;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -26,15 +27,16 @@ final class WebUiHandler extends Handler.Wrapper {
   static final String CSRF_HEADER = "X-CSRF-TOKEN";
 
   private final StaticAssets assets;
-  private final byte[] settings;
+  private final Supplier<String> settingsSource;
+  private volatile byte[] settings;
   private final SignIn signIn;
   private final SessionCookies cookies;
   private final boolean hasApi;
 
-  WebUiHandler(StaticAssets assets, String settings, SignIn signIn, SessionCookies cookies, Handler api) {
+  WebUiHandler(StaticAssets assets, Supplier<String> settings, SignIn signIn, SessionCookies cookies, Handler api) {
     super(api);
     this.assets = assets;
-    this.settings = settings.getBytes(StandardCharsets.UTF_8);
+    this.settingsSource = settings;
     this.signIn = signIn;
     this.cookies = cookies;
     this.hasApi = api != null;
@@ -65,7 +67,7 @@ final class WebUiHandler extends Handler.Wrapper {
       ensureCsrfCookie(request, response);
       out.put(HttpHeader.CACHE_CONTROL, "no-store");
       out.put(HttpHeader.CONTENT_TYPE, "application/json");
-      response.write(true, HttpMethod.HEAD.is(method) ? null : ByteBuffer.wrap(settings), callback);
+      response.write(true, HttpMethod.HEAD.is(method) ? null : ByteBuffer.wrap(settings()), callback);
       return true;
     }
     if (path.startsWith(API) || path.equals("/api/v1")) {
@@ -96,6 +98,16 @@ final class WebUiHandler extends Handler.Wrapper {
     }
     serveAsset(path, request, response, callback);
     return true;
+  }
+
+  /** Written on first use: the codec server's port is known only once it listens. */
+  private byte[] settings() {
+    byte[] s = settings;
+    if (s == null) {
+      s = settingsSource.get().getBytes(StandardCharsets.UTF_8);
+      settings = s;
+    }
+    return s;
   }
 
   private void serveAsset(String path, Request request, Response response, Callback callback) {

@@ -130,7 +130,7 @@ public final class WebUiServer implements AutoCloseable {
     private final WebUi config;
     private final AccessController access;
     private Handler api;
-    private URI codecEndpoint;
+    private Supplier<URI> codecEndpoint = () -> null;
     private ServerTls fallbackTls = ServerTls.EMPTY;
     private String minTlsVersion;
     private Function<String, String> fileOfKey = key -> null;
@@ -155,7 +155,12 @@ public final class WebUiServer implements AutoCloseable {
 
     /** Gatehouse's own codec server, the UI's codec endpoint unless {@code webUi.codec.endpoint} is set. */
     public Builder codecEndpoint(URI codecEndpoint) {
-      this.codecEndpoint = codecEndpoint;
+      return codecEndpoint(() -> codecEndpoint);
+    }
+
+    /** As {@link #codecEndpoint(URI)}, asked once when the first settings request comes (after start). */
+    public Builder codecEndpoint(Supplier<URI> codecEndpoint) {
+      this.codecEndpoint = Objects.requireNonNull(codecEndpoint);
       return this;
     }
 
@@ -234,9 +239,11 @@ public final class WebUiServer implements AutoCloseable {
           .factory());
       SignIn signIn = devToken != null ? new DevSignIn(cookies, devToken, config.sessionMaxAge())
           : new OidcSignIn(cookies, config.oidc(), config.sessionMaxAge(), worker, this::accessTokenProblem);
-      URI codec = config.codec().endpoint() != null ? URI.create(config.codec().endpoint()) : codecEndpoint;
-      String settings = Settings.json(true, config.defaultNamespace(), codec, config.codec().passAccessToken(),
-          config.codec().includeCredentials(), version);
+      Supplier<URI> codecUrl = codecEndpoint;
+      String uiVersion = version;
+      Supplier<String> settings = () -> Settings.json(true, config.defaultNamespace(),
+          config.codec().endpoint() != null ? URI.create(config.codec().endpoint()) : codecUrl.get(),
+          config.codec().passAccessToken(), config.codec().includeCredentials(), uiVersion);
 
       QueuedThreadPool threads = new QueuedThreadPool(64, 2);
       threads.setName("gatehouse-webui");
