@@ -24,6 +24,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -252,6 +253,10 @@ public final class WebUiServer implements AutoCloseable {
       http.setSendServerVersion(false);
       http.setSendXPoweredBy(false);
       http.setRequestHeaderSize(REQUEST_HEADER_BYTES);
+      // Workflow ids may hold '/', sent as %2F in one API path segment. Static files are looked up by name in
+      // memory, never on disk, so an encoded separator cannot reach outside the build.
+      http.setUriCompliance(UriCompliance.DEFAULT.with("webui",
+          UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));
       HttpConnectionFactory h1 = new HttpConnectionFactory(http);
       ServerConnector connector;
       if (https) {
