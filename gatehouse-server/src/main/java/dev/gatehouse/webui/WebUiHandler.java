@@ -76,6 +76,11 @@ final class WebUiHandler extends Handler.Wrapper {
         apiError(response, callback, 503, 14, "the HTTP API is not available on this server");
         return true;
       }
+      String[] download = HistoryDownload.match(request.getHttpURI().getPath());
+      if (download != null && HttpMethod.GET.is(method)) {
+        HistoryDownload.serve(getHandler(), withoutCookies(request), response, callback, download);
+        return true;
+      }
       if (super.handle(withoutCookies(request), response, callback)) {
         return true;
       }

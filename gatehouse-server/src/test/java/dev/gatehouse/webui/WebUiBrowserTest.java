@@ -276,14 +276,27 @@ class WebUiBrowserTest {
     screenshot("02-reader-workflow-list");
     String token = (String) ((JavascriptExecutor) driver).executeScript(
         "return JSON.parse(localStorage.getItem('AuthUser') || '{}').accessToken || '';");
-    if (token != null && !token.isEmpty()) {
-      assertThat(SignedJWT.parse(token).getJWTClaimsSet().getSubject()).isEqualTo("ada");
-    }
+    // The UI moved the user cookies into its storage; its API calls carry this token as the person's credential.
+    assertThat(SignedJWT.parse(token).getJWTClaimsSet().getSubject()).isEqualTo("ada");
 
     driver.get(ui + "/namespaces/default/workflows/encrypted-1/" + runId + "/history");
     awaitPage("history", () -> page().contains(SECRET_NAME));
     screenshot("03-reader-history-decrypted");
     assertThat(page()).contains(SECRET_NAME);
+
+    // The Download button's route: every page as one array, in the ui-server's form (payloads as stored, base64
+    // ciphertext; decoding is the codec server's job).
+    HttpResponse<String> download = WebUiFixtures.insecureClient().send(HttpRequest.newBuilder(URI.create(ui
+        + "/api/v1/namespaces/default/workflows/encrypted-1/run/" + runId + "/history.json"))
+        .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(download.statusCode()).as(download.body()).isEqualTo(200);
+    com.fasterxml.jackson.databind.JsonNode events = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(download.body());
+    assertThat(events.isArray()).isTrue();
+    assertThat(events.get(0).get("eventType").asText()).isEqualTo("EVENT_TYPE_WORKFLOW_EXECUTION_STARTED");
+    assertThat(events.get(0).at("/workflowExecutionStartedEventAttributes/input/payloads/0/metadata/encoding")
+        .asText()).isNotEmpty();
+    assertThat(download.body()).doesNotContain(SECRET_NAME);
   }
 
   @Test
@@ -302,6 +315,9 @@ class WebUiBrowserTest {
         + "/api/v1/namespaces/default/workflows/encrypted-1/history?execution.runId=" + runId))
         .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(history.statusCode()).isEqualTo(403);
+    assertThat(http.send(HttpRequest.newBuilder(URI.create(ui + "/api/v1/namespaces/default/workflows/encrypted-1/run/"
+        + runId + "/history.json")).header("Authorization", "Bearer " + token).GET().build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
     HttpResponse<String> decode = http.send(HttpRequest.newBuilder(gatehouse.codecEndpoint().resolve("/decode"))
         .header("Authorization", "Bearer " + token).header("X-Namespace", "default")
         .header("Content-Type", "application/json")

@@ -54,9 +54,27 @@ final class WebUiFixtures {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
       seen.add(HttpFields.build(request.getHeaders()).asImmutable());
-      response.setStatus(200);
       response.getHeaders().put("Content-Type", "application/json");
-      Content.Sink.write(response, true, "{\"path\":\"" + Request.getPathInContext(request) + "\"}", callback);
+      String path = Request.getPathInContext(request);
+      if (path.endsWith("/history")) {
+        // Two pages, as the real API would page a long history.
+        if ("Bearer denied".equals(request.getHeaders().get("Authorization"))) {
+          response.setStatus(403);
+          Content.Sink.write(response, true, "{\"code\":7,\"message\":\"Request unauthorized.\",\"details\":[]}",
+              callback);
+          return true;
+        }
+        String token = Request.extractQueryParameters(request).getValue("nextPageToken");
+        String runId = Request.extractQueryParameters(request).getValue("execution.runId");
+        response.setStatus(200);
+        Content.Sink.write(response, true, token == null
+            ? "{\"history\":{\"events\":[{\"eventId\":\"1\",\"runId\":\"" + runId + "\"}]},\"nextPageToken\":\"cGFnZTI=\"}"
+            : "{\"history\":{\"events\":[{\"eventId\":\"2\",\"token\":\"" + token + "\"}]},\"nextPageToken\":\"\"}",
+            callback);
+        return true;
+      }
+      response.setStatus(200);
+      Content.Sink.write(response, true, "{\"path\":\"" + path + "\"}", callback);
       return true;
     }
   }

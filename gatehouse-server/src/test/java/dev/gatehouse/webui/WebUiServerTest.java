@@ -201,6 +201,27 @@ class WebUiServerTest {
   }
 
   @Test
+  void historyJsonIsEveryPageAsOneArray() throws Exception {
+    WebUiFixtures.Browser b = WebUiFixtures.Browser.plain();
+    HttpResponse<String> r = b.get(url("/api/v1/namespaces/default/workflows/wf%2F1/run/r-1/history.json"),
+        "Authorization", "Bearer user-token");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode events = JSON.readTree(r.body());
+    assertThat(events.isArray()).isTrue();
+    assertThat(events).hasSize(2);
+    assertThat(events.get(0).get("runId").asText()).isEqualTo("r-1");
+    assertThat(events.get(1).get("token").asText()).isEqualTo("cGFnZTI=");
+    assertThat(r.headers().firstValue("content-disposition")).hasValueSatisfying(v -> assertThat(v)
+        .contains("history.json"));
+    assertThat(api.seen.get(api.seen.size() - 1).get("Authorization")).isEqualTo("Bearer user-token");
+
+    HttpResponse<String> denied = b.get(url("/api/v1/namespaces/default/workflows/wf/run/r/history.json"),
+        "Authorization", "Bearer denied");
+    assertThat(denied.statusCode()).isEqualTo(403);
+    assertThat(JSON.readTree(denied.body()).get("code").asInt()).isEqualTo(7);
+  }
+
+  @Test
   void withoutTheApiFaceApiCallsAre503() throws Exception {
     try (WebUiServer bare = WebUiServer.builder(new WebUi("127.0.0.1:0", WebUiFixtures.build(dir.resolve("b2"))
         .toString()), access).devSignIn(() -> "t").build().start()) {
