@@ -1,6 +1,5 @@
 package dev.gatehouse.httpapi;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
@@ -35,7 +34,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLSession;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -77,10 +75,10 @@ public final class HttpApiHandler extends Handler.Abstract {
   static final String JSON = "application/json";
   static final String NO_SHORTHAND = "+no-payload-shorthand";
   static final String PRETTY = "+pretty";
-  /** grpc-gateway's own status for a route that exists with another method. */
   private static final Metadata.Key<String> X_FORWARDED_FOR =
       Metadata.Key.of("x-forwarded-for", Metadata.ASCII_STRING_MARSHALLER);
   private static final String PEER_ATTRIBUTE = "dev.gatehouse.httpapi.peer";
+  /** What a browser may send cross-origin: the body's type and the credential headers. */
   static final String ALLOWED_HEADERS = "Content-Type, Authorization, Authorization-Extras";
   private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
     @Override
@@ -229,7 +227,14 @@ public final class HttpApiHandler extends Handler.Abstract {
       if (request.isSecure()) {
         out.put(HttpHeader.STRICT_TRANSPORT_SECURITY, "max-age=31536000");
       }
-      Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+      Fields query;
+      try {
+        query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+      } catch (RuntimeException e) {
+        // Bad percent-encoding or bytes that are not UTF-8: Jetty's parser says which, the caller gets one line.
+        replyError(Status.Code.INVALID_ARGUMENT, "malformed query string");
+        return;
+      }
       String accept = request.getHeaders().get(HttpHeader.ACCEPT);
       pretty = query.get("pretty") != null || (accept != null && accept.contains(PRETTY));
       shorthandOut = shorthandByDefault && query.get("noPayloadShorthand") == null

@@ -58,6 +58,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class TemporalJson {
   static final String BINARY_NULL_BASE64 = "YmluYXJ5L251bGw=";
   private static final String PROTO_MESSAGE_TYPE = "_protoMessageType";
+  static final int MAX_DEPTH = 100;
   private static final String PAYLOAD = Payload.getDescriptor().getFullName();
   private static final String PAYLOADS = Payloads.getDescriptor().getFullName();
 
@@ -86,7 +87,13 @@ final class TemporalJson {
     JsonFormat.TypeRegistry built = registry.build();
     this.printer = JsonFormat.printer().usingTypeRegistry(built).omittingInsignificantWhitespace();
     this.parser = JsonFormat.parser().usingTypeRegistry(built);
-    this.mapper = new ObjectMapper()
+    // protobuf's own recursion limit: deeper input is refused before protobuf's parser (which recurses once per
+    // level) or the shorthand's walk sees it.
+    com.fasterxml.jackson.core.JsonFactory factory = com.fasterxml.jackson.core.JsonFactory.builder()
+        .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+            .maxNestingDepth(MAX_DEPTH).build())
+        .build();
+    this.mapper = new ObjectMapper(factory)
         .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
         .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
         .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
@@ -308,8 +315,8 @@ final class TemporalJson {
         return standard;
       }
       JsonNode tree = mapper.readTree(standard);
-      if (shorthand && tree instanceof ObjectNode object) {
-        normalizeOut(object, message.getDescriptorForType());
+      if (shorthand) {
+        tree = valueOut(tree, message.getDescriptorForType());
       }
       return (indent ? pretty : compact).writeValueAsString(tree);
     } catch (IOException e) {
