@@ -191,6 +191,26 @@ final class OidcSignIn extends SignIn {
     });
   }
 
+  /**
+   * Clears the session's cookies, then ends the provider's session too when it offers RP-initiated logout (else the
+   * UI, which goes straight to the provider, would sign the person in again at once).
+   */
+  @Override
+  void logout(Request request, Response response, Callback callback) {
+    cookies.clearAll().forEach(c -> response.getHeaders().add(HttpHeader.SET_COOKIE, c));
+    Provider p = provider;
+    URI end = p == null ? null : p.metadata().getEndSessionEndpointURI();
+    if (end == null) {
+      redirect(response, callback, "/");
+      return;
+    }
+    URI home = URI.create(config.redirectUrl()).resolve("/");
+    String separator = end.getRawQuery() == null ? "?" : "&";
+    redirect(response, callback, end + separator + "client_id="
+        + java.net.URLEncoder.encode(config.clientId(), StandardCharsets.UTF_8) + "&post_logout_redirect_uri="
+        + java.net.URLEncoder.encode(home.toString(), StandardCharsets.UTF_8));
+  }
+
   @Override
   void refresh(Request request, Response response, Callback callback) {
     String refresh = SessionCookies.read(request, SessionCookies.REFRESH);

@@ -151,6 +151,10 @@ class OidcSignInTest {
 
     HttpResponse<String> out = b.get(server.endpoint().resolve("/auth/logout"));
     assertThat(out.statusCode()).isEqualTo(302);
+    // The provider's session ends too, or the UI would sign straight back in.
+    assertThat(out.headers().firstValue("location").orElseThrow())
+        .startsWith(provider.endSessionEndpointUrl("default").toString()).contains("client_id=" + CLIENT)
+        .contains("post_logout_redirect_uri=");
     assertThat(b.cookies).doesNotContainKeys("user0", "refresh");
   }
 
