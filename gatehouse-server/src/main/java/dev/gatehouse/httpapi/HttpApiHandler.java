@@ -126,6 +126,9 @@ public final class HttpApiHandler extends Handler.Abstract {
   private final Metadata.Key<String> tokenKey;
   private final Metadata.Key<String> extraKey;
   private final List<MethodDescriptor<byte[], byte[]>> forwarded;
+  private static final long UPSTREAM_WARNING_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private final java.util.concurrent.atomic.AtomicLong lastUpstreamWarning =
+      new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - UPSTREAM_WARNING_NANOS - 1);
 
   private HttpApiHandler(Builder b) {
     this.pipeline = b.pipeline;
@@ -455,8 +458,13 @@ public final class HttpApiHandler extends Handler.Abstract {
         UnaryOperator<byte[]> rewriter) {
       if (!status.isOk()) {
         if (status.getCause() != null) {
-          // Our side of the upstream leg (connect, TLS), not an answer of the upstream: say little.
-          log.warn("HTTP API: upstream call {} failed: {}", method.methodName(), status.getCode());
+          // Our side of the upstream leg (connect, TLS), not an answer of the upstream: say little, and log it at
+          // most every 10 s, as an outage would otherwise write a line per call.
+          long now = System.nanoTime();
+          long last = lastUpstreamWarning.get();
+          if (now - last > UPSTREAM_WARNING_NANOS && lastUpstreamWarning.compareAndSet(last, now)) {
+            log.warn("HTTP API: upstream call {} failed: {}", method.methodName(), status.getCode());
+          }
           replyStatus(Status.UNAVAILABLE.withDescription("the upstream Temporal service is unavailable"), null);
           return;
         }

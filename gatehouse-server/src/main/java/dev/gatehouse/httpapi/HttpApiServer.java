@@ -23,6 +23,10 @@ import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.io.ssl.SslConnection;
+import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -31,6 +35,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -98,13 +103,62 @@ public final class HttpApiServer implements AutoCloseable {
     return this;
   }
 
-  private void refresh() {
+  void refresh() {
     try {
       if (tls.reloadIfChanged()) {
         log.info("HTTP API: new TLS material in use for new connections");
+        closeRefusedConnections();
       }
     } catch (RuntimeException e) {
       log.warn("HTTP API: TLS material check failed: {}", e.getClass().getName());
+    }
+  }
+
+  /**
+   * After a reload of the client CAs: connections whose client certificate no longer validates are closed now when
+   * idle, else marked so that they serve no further request (the one in flight is answered first).
+   */
+  int closeRefusedConnections() {
+    int closed = 0;
+    for (EndPoint endPoint : connector.getConnectedEndPoints()) {
+      if (!(endPoint.getConnection() instanceof SslConnection ssl)) {
+        continue;
+      }
+      String refusal = tls.refusal(ssl.getSSLEngine().getSession());
+      if (refusal == null) {
+        continue;
+      }
+      boolean busy = false;
+      if (ssl.getSslEndPoint().getConnection() instanceof HttpConnection http) {
+        http.setAttribute(RefusedConnections.REFUSED, Boolean.TRUE);
+        busy = http.getHttpChannel().getRequest() != null;
+      }
+      log.info("HTTP API: closing the connection from {}{}: after the CA reload, {}",
+          endPoint.getRemoteSocketAddress(), busy ? " after its request in flight" : "", refusal);
+      if (!busy) {
+        endPoint.close();
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** Closes, unanswered, a connection marked refused by a CA reload when its next request arrives. */
+  private static final class RefusedConnections extends Handler.Wrapper {
+    static final String REFUSED = "dev.gatehouse.httpapi.refusedByCaReload";
+
+    RefusedConnections(Handler next) {
+      super(next);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      if (Boolean.TRUE.equals(request.getConnectionMetaData().getAttribute(REFUSED))) {
+        request.getConnectionMetaData().getConnection().getEndPoint().close();
+        callback.failed(new EofException("connection refused by a CA reload"));
+        return true;
+      }
+      return super.handle(request, response, callback);
     }
   }
 
@@ -194,7 +248,7 @@ public final class HttpApiServer implements AutoCloseable {
       return this;
     }
 
-    /** Where refused client certificates are counted. */
+    /** Where requests ({@code gatehouse.http.requests}) and refused client certificates are counted. */
     public Builder meterRegistry(MeterRegistry registry) {
       this.registry = registry;
       return this;
@@ -231,7 +285,8 @@ public final class HttpApiServer implements AutoCloseable {
       if (!https) {
         log.warn("the HTTP API serves plain HTTP on {} (loopback only)", config.address());
       }
-      HttpApiHandler handler = HttpApiHandler.builder(pipeline, upstream)
+      CallPipeline calls = registry == null ? pipeline : pipeline.withObserver(new HttpApiMetrics(registry));
+      HttpApiHandler handler = HttpApiHandler.builder(calls, upstream)
           .allowedOrigins(config.allowedOrigins(), config.allowCredentials())
           .bodyLimits(config.maxBodyBytes(), config.maxInFlightBodyBytes(), config.bodyReadTimeout())
           .namespaceDomain(config.namespaceDomain())
@@ -274,7 +329,7 @@ public final class HttpApiServer implements AutoCloseable {
       connector.setIdleTimeout(Duration.ofSeconds(30).toMillis());
       server.addConnector(connector);
       server.setErrorHandler(new JsonErrors());
-      server.setHandler(handler);
+      server.setHandler(new RefusedConnections(handler));
       return new HttpApiServer(server, connector, https, tls, scheduler, refreshInterval, handler);
     }
   }

@@ -262,6 +262,12 @@ class HttpApiEndToEndTest {
         "http QueryWorkflow default", "http DescribeWorkflowExecution default",
         "http GetWorkflowExecutionHistory default");
 
+    String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + gatehouse.httpPort() + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics).contains("gatehouse_http_requests_seconds_count{method=\"StartWorkflowExecution\",status=\"200\"}")
+        .contains("gatehouse_http_requests_seconds_count{method=\"StartWorkflowExecution\",status=\"409\"}");
+
     List<JsonNode> records = auditRecords();
     assertThat(records).anySatisfy(r -> {
       assertThat(r.path("raw_details").path("face").asText()).isEqualTo("http");

@@ -66,14 +66,19 @@ class HttpApiHandlerTest {
         .build();
     Handler perNamespace = HttpApiHandler.builder(pipeline, channel).namespaceDomain("api.example.test")
         .allowedOrigins(List.of("https://ops.example.test"), false).build();
+    Handler strict = HttpApiHandler.builder(pipeline, channel)
+        .bodyLimits(1024, 4096, java.time.Duration.ofMillis(300)).build();
     server = new Server();
     ServerConnector uiConnector = new ServerConnector(server);
     uiConnector.setHost("127.0.0.1");
     uiConnector.setName("ui");
     ServerConnector apiConnector = new ServerConnector(server);
     apiConnector.setHost("127.0.0.1");
+    ServerConnector strictConnector = new ServerConnector(server);
+    strictConnector.setHost("127.0.0.1");
     server.addConnector(uiConnector);
     server.addConnector(apiConnector);
+    server.addConnector(strictConnector);
     server.setHandler(new Handler.Abstract() {
       @Override
       public boolean handle(Request request, Response response, Callback callback) throws Exception {
@@ -87,11 +92,15 @@ class HttpApiHandlerTest {
               callback);
           return true;
         }
+        if (request.getConnectionMetaData().getConnector() == strictConnector) {
+          return strict.handle(request, response, callback);
+        }
         return perNamespace.handle(request, response, callback);
       }
     });
     ui.setServer(server);
     perNamespace.setServer(server);
+    strict.setServer(server);
     server.start();
   }
 
@@ -225,6 +234,29 @@ class HttpApiHandlerTest {
       assertThat(answer).as(path).startsWith("HTTP/1.1 400").contains("\"code\":3")
           .doesNotContain("Exception").doesNotContain("<html");
     }
+  }
+
+  @Test
+  void aBodyThatDoesNotArriveInTimeIs408AndOneTooLargeIs413() throws Exception {
+    forwarded.clear();
+    String head = "POST /api/v1/namespaces/default/workflows/slow HTTP/1.1\r\nHost: localhost\r\n"
+        + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n";
+    // Ten of the hundred bytes, then nothing: the server's deadline answers, no thread waited.
+    String slow;
+    try (Socket s = new Socket("127.0.0.1", port(2))) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write((head + "{\"identity").getBytes(StandardCharsets.UTF_8));
+      s.getOutputStream().flush();
+      byte[] buf = new byte[4096];
+      int n = s.getInputStream().read(buf);
+      slow = new String(buf, 0, Math.max(n, 0), StandardCharsets.UTF_8);
+    }
+    assertThat(slow).startsWith("HTTP/1.1 408");
+    String big = "{\"identity\":\"" + "a".repeat(2000) + "\"}";
+    assertThat(exchange(port(2), "POST /api/v1/namespaces/default/workflows/big HTTP/1.1\r\nHost: localhost\r\n"
+        + "Connection: close\r\nContent-Type: application/json\r\nContent-Length: " + big.length() + "\r\n\r\n"
+        + big)).startsWith("HTTP/1.1 413");
+    assertThat(forwarded).isEmpty();
   }
 
   @Test
