@@ -289,7 +289,8 @@ public final class Gatehouse implements AutoCloseable {
               .fallbackTls(c.global().tls().frontend().server())
               .minTlsVersion(c.global().tls().frontend().minVersion())
               .fileOfKey(config.origin()::fileOf)
-              .meterRegistry(meters);
+              .meterRegistry(meters)
+              .tlsRefresh(scheduler, c.global().tls().refreshIntervalFor(c.global().tls().frontend()));
           if (webUiDevToken != null) {
             ui.devSignIn(webUiDevToken);
           }

@@ -20,6 +20,9 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
@@ -63,12 +66,20 @@ public final class WebUiServer implements AutoCloseable {
   private final ServerConnector connector;
   private final boolean https;
   private final ExecutorService worker;
+  private final JdkServerTls tls;
+  private final ScheduledExecutorService scheduler;
+  private final Duration refreshInterval;
+  private ScheduledFuture<?> reloads;
 
-  private WebUiServer(Server server, ServerConnector connector, boolean https, ExecutorService worker) {
+  private WebUiServer(Server server, ServerConnector connector, boolean https, ExecutorService worker,
+      JdkServerTls tls, ScheduledExecutorService scheduler, Duration refreshInterval) {
     this.server = server;
     this.connector = connector;
     this.https = https;
     this.worker = worker;
+    this.tls = tls;
+    this.scheduler = scheduler;
+    this.refreshInterval = refreshInterval;
   }
 
   /** A builder for the UI {@code config} describes; {@code access} checks the access tokens sign-in hands out. */
@@ -83,6 +94,10 @@ public final class WebUiServer implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("cannot listen on " + connector.getHost() + ":" + connector.getPort() + ": "
           + e.getMessage(), e);
+    }
+    if (tls != null && scheduler != null) {
+      long millis = refreshInterval.toMillis();
+      reloads = scheduler.scheduleWithFixedDelay(this::reloadTls, millis, millis, TimeUnit.MILLISECONDS);
     }
     log.info("web UI on {}", endpoint());
     return this;
@@ -102,8 +117,22 @@ public final class WebUiServer implements AutoCloseable {
     return URI.create((https ? "https://" : "http://") + host + ":" + port());
   }
 
+  /** New handshakes use the certificate and key once their files change (no client certificates to re-check). */
+  void reloadTls() {
+    try {
+      if (tls.reloadIfChanged()) {
+        log.info("web UI: new TLS material in use for new connections");
+      }
+    } catch (RuntimeException e) {
+      log.warn("web UI: TLS material check failed: {}", e.getClass().getName());
+    }
+  }
+
   @Override
   public synchronized void close() {
+    if (reloads != null) {
+      reloads.cancel(false);
+    }
     try {
       server.stop();
     } catch (Exception e) {
@@ -138,6 +167,8 @@ public final class WebUiServer implements AutoCloseable {
     private MeterRegistry registry;
     private Supplier<String> devToken;
     private String version = "gatehouse";
+    private ScheduledExecutorService scheduler;
+    private Duration refreshInterval = Duration.ofMinutes(1);
 
     private Builder(WebUi config, AccessController access) {
       this.config = Objects.requireNonNull(config, "config");
@@ -189,6 +220,13 @@ public final class WebUiServer implements AutoCloseable {
     /** Dev mode: sign-in hands out {@code devToken}'s tokens with no provider; only on a loopback address. */
     public Builder devSignIn(Supplier<String> devToken) {
       this.devToken = devToken;
+      return this;
+    }
+
+    /** Re-reads the TLS files every {@code interval} on {@code scheduler}; without it they are read once. */
+    public Builder tlsRefresh(ScheduledExecutorService scheduler, Duration interval) {
+      this.scheduler = scheduler;
+      this.refreshInterval = Objects.requireNonNull(interval);
       return this;
     }
 
@@ -259,12 +297,14 @@ public final class WebUiServer implements AutoCloseable {
           UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));
       HttpConnectionFactory h1 = new HttpConnectionFactory(http);
       ServerConnector connector;
+      JdkServerTls material = null;
       if (https) {
-        JdkServerTls material = JdkServerTls.create(tls, minTlsVersion, tlsKey, fileOfKey, meters);
+        material = JdkServerTls.create(tls, minTlsVersion, tlsKey, fileOfKey, meters);
+        JdkServerTls chosen = material;
         SslContextFactory.Server ssl = new SslContextFactory.Server() {
           @Override
           public javax.net.ssl.SSLParameters customize(javax.net.ssl.SSLParameters jettys) {
-            javax.net.ssl.SSLParameters parameters = material.serverParameters();
+            javax.net.ssl.SSLParameters parameters = chosen.serverParameters();
             parameters.setCipherSuites(java.util.Arrays.stream(jettys.getCipherSuites())
                 .filter(WebUiServer::strongSuite).toArray(String[]::new));
             return parameters;
@@ -282,7 +322,7 @@ public final class WebUiServer implements AutoCloseable {
       server.addConnector(connector);
       server.setErrorHandler(new TerseErrors());
       server.setHandler(new WebUiHandler(assets, settings, signIn, cookies, api));
-      return new WebUiServer(server, connector, https, worker);
+      return new WebUiServer(server, connector, https, worker, material, scheduler, refreshInterval);
     }
 
     /** Why Gatehouse's credential check would refuse this access token, or {@code null} when it accepts it. */
