@@ -243,7 +243,7 @@ class WebUiBrowserTest {
 
   /** The provider's login form: any user name, and the claims its tokens carry. */
   void signIn(String user, String permissionsJson) throws Exception {
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+    await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
         .until(() -> !driver.findElements(By.name("username")).isEmpty());
     screenshot("01-provider-login");
     driver.findElement(By.name("username")).sendKeys(user);
@@ -254,7 +254,7 @@ class WebUiBrowserTest {
   /** Waits for {@code condition}; on timeout saves a screenshot and says where the page was. */
   void awaitPage(String shot, java.util.concurrent.Callable<Boolean> condition) throws Exception {
     try {
-      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(condition);
+      await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(condition);
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       screenshot("failed-" + shot);
       String text = driver.findElement(By.tagName("body")).getText();
@@ -305,7 +305,7 @@ class WebUiBrowserTest {
     driver.get(ui + "/namespaces/default/workflows/encrypted-1/" + runId + "/history");
     signIn("mallory", "[\"payments:read\"]");
     // The page has the session once it has moved the user cookies into its storage.
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> ((String) ((JavascriptExecutor) driver)
+    await().atMost(Duration.ofSeconds(120)).ignoreExceptions().until(() -> ((String) ((JavascriptExecutor) driver)
         .executeScript("return localStorage.getItem('AuthUser') || '';")).contains("accessToken"));
     String token = (String) ((JavascriptExecutor) driver).executeScript(
         "return JSON.parse(localStorage.getItem('AuthUser')).accessToken;");
@@ -323,7 +323,7 @@ class WebUiBrowserTest {
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"payloads\":[]}")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(decode.statusCode()).isEqualTo(403);
-    await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+    await().atMost(Duration.ofSeconds(120)).ignoreExceptions()
         .until(() -> page().contains("403") || page().toLowerCase().contains("denied")
             || page().toLowerCase().contains("unauthorized") || page().contains("Sign in")
             || driver.getCurrentUrl().contains("/login") || !driver.findElements(By.name("username")).isEmpty());
