@@ -230,6 +230,21 @@ class OidcSignInTest {
   }
 
   @Test
+  void malformedCallbacksGetOneLine() throws Exception {
+    WebUiFixtures.Browser b = WebUiFixtures.Browser.plain();
+    b.cookies.put(SessionCookies.SIGN_IN, "only.three.parts");
+    assertClearRefusal(b.get(server.endpoint().resolve("/auth/sso/callback?state=only&code=x")), 400,
+        "no sign-in in progress");
+    b.cookies.put(SessionCookies.SIGN_IN, "st.nonce.verifier.%%%");
+    assertClearRefusal(b.get(server.endpoint().resolve("/auth/sso/callback?state=st&code=" + "c".repeat(5000))),
+        400, "no authorization code");
+    // Every callback answer ends the pending sign-in in this browser.
+    assertThat(b.cookies).doesNotContainKey(SessionCookies.SIGN_IN);
+    b.cookies.put(SessionCookies.SIGN_IN, "st.nonce.verifier.%%%");
+    assertClearRefusal(b.get(server.endpoint().resolve("/auth/sso/callback?state=st")), 400, "no authorization code");
+  }
+
+  @Test
   void refreshWithoutASessionIs401() throws Exception {
     assertThat(WebUiFixtures.Browser.plain().get(server.endpoint().resolve("/auth/refresh")).statusCode())
         .isEqualTo(401);

@@ -253,6 +253,13 @@ class WebUiServerTest {
     }
   }
 
+  @Test
+  void oversizedHeadersAreRefusedBeforeAnything() throws Exception {
+    List<String> r = raw("GET / HTTP/1.1\r\nX-Big: " + "a".repeat(40 * 1024));
+    assertThat(r.get(0)).contains(" 431 ");
+    assertThat(String.join("\n", r)).doesNotContain("<html").doesNotContainIgnoringCase("exception");
+  }
+
   static List<String> raw(String requestLine) throws Exception {
     try (Socket s = new Socket("127.0.0.1", server.port())) {
       s.setSoTimeout(10_000);
