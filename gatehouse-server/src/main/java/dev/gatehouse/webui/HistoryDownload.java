@@ -39,7 +39,17 @@ final class HistoryDownload {
   /** The raw (still percent-encoded) path's route values, or {@code null} when it is not this route. */
   static String[] match(String rawPath) {
     Matcher m = ROUTE.matcher(rawPath == null ? "" : rawPath);
-    return m.matches() ? new String[] {m.group(1), m.group(2), m.group(3)} : null;
+    if (!m.matches()) {
+      return null;
+    }
+    String[] values = {m.group(1), m.group(2), m.group(3)};
+    for (String v : values) {
+      // Dot segments would change the page path's meaning once it is normalized.
+      if (v.equals(".") || v.equals("..") || v.equalsIgnoreCase("%2e") || v.equalsIgnoreCase("%2e%2e")) {
+        return null;
+      }
+    }
+    return values;
   }
 
   static void serve(Handler api, Request request, Response response, Callback callback, String[] route) {

@@ -339,6 +339,7 @@ final class OidcSignIn extends SignIn {
         try {
           step.run();
         } catch (SignInFailure f) {
+          log.debug("web UI sign-in refused ({}): {}", f.status, f.getMessage());
           text(response, callback, f.status, f.getMessage());
         } catch (RuntimeException e) {
           log.warn("web UI sign-in failed: {}", e.getClass().getName());

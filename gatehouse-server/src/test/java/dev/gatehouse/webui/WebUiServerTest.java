@@ -222,6 +222,16 @@ class WebUiServerTest {
   }
 
   @Test
+  void historyJsonRouteShapes() {
+    assertThat(HistoryDownload.match("/api/v1/namespaces/ns/workflows/a%2Fb/run/r/history.json"))
+        .containsExactly("ns", "a%2Fb", "r");
+    assertThat(HistoryDownload.match("/api/v1/namespaces/ns/workflows/../run/r/history.json")).isNull();
+    assertThat(HistoryDownload.match("/api/v1/namespaces/%2E%2E/workflows/w/run/r/history.json")).isNull();
+    assertThat(HistoryDownload.match("/api/v1/namespaces/ns/workflows/w/run/r/history.jsonx")).isNull();
+    assertThat(HistoryDownload.match("/api/v1/namespaces/ns/workflows/w/history")).isNull();
+  }
+
+  @Test
   void withoutTheApiFaceApiCallsAre503() throws Exception {
     try (WebUiServer bare = WebUiServer.builder(new WebUi("127.0.0.1:0", WebUiFixtures.build(dir.resolve("b2"))
         .toString()), access).devSignIn(() -> "t").build().start()) {
