@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.nimbusds.jwt.SignedJWT;
 import dev.gatehouse.DevCluster;
 import dev.gatehouse.Gatehouse;
+import dev.gatehouse.audit.AuditReader;
 import dev.gatehouse.auth.Authorizer;
 import dev.gatehouse.auth.CallTarget;
 import dev.gatehouse.auth.Claims;
@@ -263,6 +264,14 @@ class WebUiBrowserTest {
     }
   }
 
+  static List<com.fasterxml.jackson.databind.JsonNode> audit(String principal, String api, String decision)
+      throws Exception {
+    List<com.fasterxml.jackson.databind.JsonNode> out = new java.util.ArrayList<>();
+    new AuditReader(dir.resolve("audit")).forEach(
+        new AuditReader.Filter(null, null, principal, null, api, decision, null), out::add);
+    return out;
+  }
+
   String page() {
     return driver.getPageSource();
   }
@@ -297,6 +306,14 @@ class WebUiBrowserTest {
     assertThat(events.get(0).at("/workflowExecutionStartedEventAttributes/input/payloads/0/metadata/encoding")
         .asText()).isNotEmpty();
     assertThat(download.body()).doesNotContain(SECRET_NAME);
+
+    // Audited as the person: the page's API calls (face http) and its decode requests (face codec).
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(audit("ada", "ListWorkflowExecutions", "allow")).anySatisfy(r ->
+          assertThat(r.at("/raw_details/face").asText()).isEqualTo("http"));
+      assertThat(audit("ada", "GetWorkflowExecutionHistory", "allow")).anySatisfy(r ->
+          assertThat(r.at("/raw_details/face").asText()).isEqualTo("codec"));
+    });
   }
 
   @Test
@@ -329,5 +346,7 @@ class WebUiBrowserTest {
             || driver.getCurrentUrl().contains("/login") || !driver.findElements(By.name("username")).isEmpty());
     screenshot("04-no-access-refused");
     assertThat(page()).doesNotContain(SECRET_NAME);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(audit("mallory", "GetWorkflowExecutionHistory", "deny")).isNotEmpty());
   }
 }
