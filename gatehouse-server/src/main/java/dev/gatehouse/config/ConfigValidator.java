@@ -103,7 +103,6 @@ public final class ConfigValidator {
     }
     positive("store.changeLogRetention", store.changeLogRetention(), "e.g. 1h");
   }
-  }
 
   private void checkWebUi(WebUi ui, Listen listen, CodecServer codec) {
     if (!ui.enabled()) {
