@@ -260,14 +260,18 @@ public final class Gatehouse implements AutoCloseable {
     }
 
     /**
-     * The store's identities (API keys, namespace CAs) when a store is given or configured, else {@code null}: read
-     * once here, then kept current from the store's changes.
+     * The store's identities (API keys, namespace CAs) when a store is given ({@link #withAccountStore}) or
+     * configured ({@code store}, opened here and closed after everything that uses it), else {@code null}: read once
+     * here, then kept current from the store's changes.
      */
     private StoreIdentities storeIdentities(GatehouseConfig c, PrometheusMeterRegistry meters,
         ScheduledExecutorService scheduler, Lifecycle lifecycle) {
       AccountStore store = accountStore;
       if (store == null) {
-        return null;
+        if (!c.store().configured()) {
+          return null;
+        }
+        store = lifecycle.resource("store", AccountStore.open(c.store(), java.time.Clock.systemUTC()));
       }
       PluginContext context = PluginContext.builder(c.global().authorization())
           .origin(config.origin())
