@@ -458,6 +458,27 @@ class StoreIdentitiesTest {
   }
 
   @Test
+  void byDefaultAnApiKeyIsAskedFirstAndAJwtStillWorks(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    serviceAccount("sa-1", access(AccountRole.NONE, Map.of("orders", NamespacePermission.WRITE)));
+    String token = key("sa-1");
+    start();
+    try (Fixture f = new Fixture(dir, c -> c.claimMapper = "default", b -> b.storeIdentities(ids))) {
+      assertThat(f.check(bearer(token), WF + "StartWorkflowExecution", "orders").allowed()).isTrue();
+      AccessCheck jwt = f.check(Fixture.bearer(Fixture.token("alice", "billing:write")), WF + "StartWorkflowExecution",
+          "billing");
+      assertThat(jwt.allowed()).isTrue();
+      assertThat(jwt.claims().authType()).isEqualTo("jwt");
+      // A refused key does not fall through to the JWT mapper; a bad JWT is refused as before.
+      String unknown = secrets.generate(ApiKeySecrets.newKeyId()).token();
+      assertThat(f.check(bearer(unknown), WF + "StartWorkflowExecution", "orders").outcome())
+          .isEqualTo(AccessCheck.Outcome.UNAUTHENTICATED);
+      assertThat(f.check(bearer("eyJhbGciOiJFUzI1NiJ9.e30.bad"), WF + "StartWorkflowExecution", "orders").outcome())
+          .isEqualTo(AccessCheck.Outcome.UNAUTHENTICATED);
+    }
+  }
+
+  @Test
   void storeMapperNamesNeedAStoreAndCompose() {
     AuthConfig c = new AuthConfig();
     c.claimMapper = "apiKey, noop";
