@@ -72,7 +72,8 @@ class StoreIdentityEndToEndTest {
 
     byte[] masterKey = new byte[32];
     new java.security.SecureRandom().nextBytes(masterKey);
-    Path keyFile = Files.writeString(dir.resolve("master.key"), java.util.Base64.getEncoder().encodeToString(masterKey));
+    Path keyFile = Files.writeString(dir.resolve("master.key"),
+        java.util.Base64.getEncoder().encodeToString(masterKey));
     store = AccountStore.open(new dev.gatehouse.config.Store(null, dir.resolve("data").toString(), keyFile.toString(),
         null), java.time.Clock.systemUTC());
     secrets = ApiKeySecrets.forStore(store);

@@ -230,7 +230,8 @@ final class IdentityDirectory {
       try {
         CertificateFields.Filter compiled = CertificateFields.Filter.compile(blankToNull(f.commonName()),
             blankToNull(f.organization()), blankToNull(f.organizationalUnit()),
-            blankToNull(f.subjectAlternativeName()), key, (k, problem) -> new IllegalArgumentException(k + " " + problem));
+            blankToNull(f.subjectAlternativeName()), key,
+            (k, problem) -> new IllegalArgumentException(k + " " + problem));
         if (compiled.matchesEverything()) {
           throw new IllegalArgumentException(key + " sets no field");
         }

@@ -320,9 +320,11 @@ class StoreIdentitiesTest {
     String saAdmin = key("sa-admin");
     start();
     assertThat(ids.apiKeyMapper().getClaims(bearer(owner)).system()).isEqualTo(Role.ADMIN);
-    assertThat(ids.apiKeyMapper().getClaims(bearer(owner)).extensions()).containsEntry(StoreClaims.ACCOUNT_ROLE, "OWNER");
+    assertThat(ids.apiKeyMapper().getClaims(bearer(owner)).extensions())
+        .containsEntry(StoreClaims.ACCOUNT_ROLE, "OWNER");
     assertThat(ids.apiKeyMapper().getClaims(bearer(viaGroup)).system()).isEqualTo(Role.ADMIN);
-    assertThat(ids.apiKeyMapper().getClaims(bearer(viaGroup)).extensions()).containsEntry(StoreClaims.ACCOUNT_ROLE, "ADMIN");
+    assertThat(ids.apiKeyMapper().getClaims(bearer(viaGroup)).extensions())
+        .containsEntry(StoreClaims.ACCOUNT_ROLE, "ADMIN");
     assertThat(ids.apiKeyMapper().getClaims(bearer(saAdmin)).system()).isEqualTo(Role.ADMIN);
     assertThat(ids.apiKeyMapper().getClaims(bearer(dev)).system()).isEqualTo(Role.UNDEFINED);
   }
