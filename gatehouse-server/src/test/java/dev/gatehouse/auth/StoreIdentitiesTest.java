@@ -480,6 +480,13 @@ class StoreIdentitiesTest {
     }
   }
 
+  private ClaimMapper resolved(String claimMapper, StoreIdentities identities) {
+    AuthConfig c = new AuthConfig();
+    c.claimMapper = claimMapper;
+    return Plugins.claimMapper(PluginContext.builder(c.build()).scheduler(scheduler).build(),
+        getClass().getClassLoader(), identities);
+  }
+
   @Test
   void storeMapperNamesNeedAStoreAndCompose() {
     AuthConfig c = new AuthConfig();
@@ -498,5 +505,15 @@ class StoreIdentitiesTest {
     c.claimMapper = "apiKey, ";
     assertThatThrownBy(() -> AccessController.builder(c.build()).scheduler(scheduler).storeIdentities(ids).build())
         .hasMessageContaining("global.authorization.claimMapper");
+    c.claimMapper = "mtls, mtls";
+    assertThatThrownBy(() -> AccessController.builder(c.build()).scheduler(scheduler).storeIdentities(ids).build())
+        .hasMessageContaining("global.authorization.claimMapper");
+    c.claimMapper = "mtls+";
+    assertThatThrownBy(() -> AccessController.builder(c.build()).scheduler(scheduler).storeIdentities(ids).build())
+        .hasMessageContaining("global.authorization.claimMapper");
+    // A value naming neither store mapper is asked after them; one naming them keeps its order.
+    assertThat(resolved("mtls", ids)).hasToString("firstOf(apiKey, namespaceCertificates, mtls)");
+    assertThat(resolved("mtls, apiKey", ids)).hasToString("firstOf(mtls, apiKey)");
+    assertThat(resolved("mtls", null)).hasToString("mtls");
   }
 }
