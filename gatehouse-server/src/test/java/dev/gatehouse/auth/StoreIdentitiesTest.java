@@ -404,6 +404,20 @@ class StoreIdentitiesTest {
   }
 
   @Test
+  void aCertificateStopsCountingWhenACaOnItsPathExpiresWithoutAStoreChange() throws Exception {
+    Instant now = clock.instant();
+    CertificateAuthority shortLived = CertificateAuthority.create("Short CA", CertificateAuthority.KeyType.EC_P256,
+        now.minus(Duration.ofHours(1)), now.plus(Duration.ofHours(1)));
+    store.namespaces().create(namespace("short", shortLived.certificatePem(), true, true));
+    start();
+    List<java.security.cert.X509Certificate> chain = shortLived.leaf("w").clientAuth()
+        .validity(now.minus(Duration.ofMinutes(30)), now.plus(Duration.ofHours(3))).issue().chain();
+    assertThat(ids.namespaceCertificateMapper().getClaims(cert(chain)).namespaces()).containsOnlyKeys("short");
+    clock.advance(Duration.ofHours(2));
+    assertThat(ids.namespaceCertificateMapper().getClaims(cert(chain)).isAnonymous()).isTrue();
+  }
+
+  @Test
   void theTrustUnionFollowsTheNamespaces() throws Exception {
     start();
     List<NamespaceTrust> published = new java.util.concurrent.CopyOnWriteArrayList<>();
