@@ -179,7 +179,9 @@ final class RecordFormat {
     g.writeObjectFieldStart("principal");
     g.writeStringField("type", claims.isAnonymous() ? "anonymous" : nonNull(claims.authType(), "unknown"));
     g.writeStringField("id", nonNull(claims.subject(), ""));
-    g.writeStringField("name", nonNull(claims.subject(), ""));
+    // A store principal's name is its email or service account name; otherwise the subject names it.
+    Object name = claims.extensions().get(dev.gatehouse.auth.StoreClaims.PRINCIPAL_NAME);
+    g.writeStringField("name", name instanceof String n ? n : nonNull(claims.subject(), ""));
     g.writeEndObject();
   }
 
@@ -229,7 +231,8 @@ final class RecordFormat {
         g.writeStringField("token_jti", jti);
       }
     }
-    if (claims.extensions().get("api_key_id") instanceof String keyId) {
+    Object storeKey = claims.extensions().get(dev.gatehouse.auth.StoreClaims.API_KEY_ID);
+    if ((storeKey != null ? storeKey : claims.extensions().get("api_key_id")) instanceof String keyId) {
       g.writeStringField("api_key_id", keyId);
     }
     g.writeStringField("remote_address", address(call.remoteAddress()));

@@ -56,10 +56,27 @@ public final class ConfigValidator {
     checkCodecServer(config.codecServer(), config.listen());
     checkAudit(config.audit());
     checkHttpApi(config.httpApi(), config.listen(), config.codecServer());
+    checkNamespaceDomain(config.controlPlane().namespaceDomain());
     checkStore(config.store());
     checkWebUi(config.webUi(), config.listen(), config.codecServer());
     if (config.webUi().enabled() && config.httpApi().enabled()) {
       samePort("webUi.address", config.webUi().address(), "httpApi.address", config.httpApi().address());
+    }
+  }
+
+  /** {@code controlPlane.namespaceDomain}: a DNS name namespace endpoints live under, no wildcard, no port. */
+  private void checkNamespaceDomain(String domain) {
+    if (domain == null) {
+      return;
+    }
+    String d = domain.strip();
+    if (d.endsWith(".")) {
+      d = d.substring(0, d.length() - 1);
+    }
+    String label = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    if (d.length() > 253 || !d.matches(label + "(\\." + label + ")+")) {
+      fail("controlPlane.namespaceDomain", "must be a DNS name with at least two labels, without '*' or a port "
+          + "(e.g. ns.temporal.example.com: namespace orders is then reached at orders.ns.temporal.example.com)");
     }
   }
 
