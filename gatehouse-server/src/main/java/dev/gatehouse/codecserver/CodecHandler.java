@@ -1,5 +1,7 @@
 package dev.gatehouse.codecserver;
 
+import dev.gatehouse.pipeline.BodyBudget;
+import dev.gatehouse.pipeline.BodyReader;
 import dev.gatehouse.api.ApiMethod;
 import dev.gatehouse.auth.AuthInfo;
 import dev.gatehouse.codec.EncryptionCodec;

@@ -1,5 +1,7 @@
 package dev.gatehouse.codecserver;
 
+import dev.gatehouse.pipeline.BodyBudget;
+import dev.gatehouse.pipeline.BodyReader;
 import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.ConfigException;

@@ -1,5 +1,7 @@
 package dev.gatehouse.httpapi;
 
+import dev.gatehouse.pipeline.BodyBudget;
+import dev.gatehouse.pipeline.BodyReader;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;

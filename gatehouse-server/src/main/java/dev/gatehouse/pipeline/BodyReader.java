@@ -1,4 +1,4 @@
-package dev.gatehouse.codecserver;
+package dev.gatehouse.pipeline;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -14,11 +14,11 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * {@code Content-Length}, each growth reserved in the {@link BodyBudget}; the whole body must arrive within the
  * deadline. {@code done} hears exactly one {@link Outcome}; the reservation is the caller's to {@link #release}.
  */
-final class BodyReader implements Runnable {
+public final class BodyReader implements Runnable {
   private static final int FIRST_CHUNK = 16 * 1024;
 
   /** How the read ended. */
-  enum Outcome { COMPLETE, TOO_LARGE, OVER_BUDGET, TIMED_OUT, FAILED }
+  public enum Outcome { COMPLETE, TOO_LARGE, OVER_BUDGET, TIMED_OUT, FAILED }
 
   private final Request request;
   private final long maxBytes;
@@ -30,7 +30,7 @@ final class BodyReader implements Runnable {
   private boolean finished;
   private Scheduler.Task deadline;
 
-  BodyReader(Request request, long maxBytes, BodyBudget budget, BiConsumer<Outcome, BodyReader> done) {
+  public BodyReader(Request request, long maxBytes, BodyBudget budget, BiConsumer<Outcome, BodyReader> done) {
     this.request = request;
     this.maxBytes = maxBytes;
     this.budget = budget;
@@ -38,7 +38,7 @@ final class BodyReader implements Runnable {
   }
 
   /** Starts reading; the deadline counts from now. */
-  void start(Duration timeout) {
+  public void start(Duration timeout) {
     Scheduler.Task task = request.getComponents().getScheduler()
         .schedule(() -> finish(Outcome.TIMED_OUT), timeout.toMillis(), TimeUnit.MILLISECONDS);
     synchronized (this) {
@@ -127,16 +127,16 @@ final class BodyReader implements Runnable {
   }
 
   /** The body read; valid after {@link Outcome#COMPLETE} until {@link #release}. */
-  synchronized byte[] bytes() {
+  public synchronized byte[] bytes() {
     return buffer;
   }
 
-  synchronized int length() {
+  public synchronized int length() {
     return length;
   }
 
   /** Gives the buffer's bytes back to the budget; idempotent. */
-  synchronized void release() {
+  public synchronized void release() {
     releaseLocked();
   }
 

@@ -1,23 +1,24 @@
-package dev.gatehouse.codecserver;
+package dev.gatehouse.pipeline;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The request-body bytes the codec server holds at once, over all requests ({@code codecServer.maxInFlightBodyBytes}).
+ * The request-body bytes an HTTP face holds at once, over all its requests (e.g. {@code codecServer.maxInFlightBodyBytes},
+ * {@code httpApi.maxInFlightBodyBytes}; each face keeps its own).
  * Buffers grow as bytes arrive and each growth is reserved here first, so a caller that declares a large body and
  * sends it slowly holds only what it sent, and many such callers together hold at most the budget.
  */
-final class BodyBudget {
+public final class BodyBudget {
   private final long limit;
   private final AtomicLong inUse = new AtomicLong();
   private final AtomicLong peak = new AtomicLong();
 
-  BodyBudget(long limit) {
+  public BodyBudget(long limit) {
     this.limit = limit;
   }
 
   /** Reserves {@code bytes}; false, reserving nothing, when that would go past the budget. */
-  boolean tryReserve(long bytes) {
+  public boolean tryReserve(long bytes) {
     while (true) {
       long current = inUse.get();
       long next = current + bytes;
@@ -31,20 +32,20 @@ final class BodyBudget {
     }
   }
 
-  void release(long bytes) {
+  public void release(long bytes) {
     inUse.addAndGet(-bytes);
   }
 
-  long inUse() {
+  public long inUse() {
     return inUse.get();
   }
 
   /** The most ever reserved at once. */
-  long peak() {
+  public long peak() {
     return peak.get();
   }
 
-  long limit() {
+  public long limit() {
     return limit;
   }
 }
