@@ -37,8 +37,10 @@ public final class ApiCatalog {
   public static final String WORKFLOW = "temporal.api.workflowservice.v1.WorkflowService";
   public static final String OPERATOR = "temporal.api.operatorservice.v1.OperatorService";
   public static final String HEALTH = "grpc.health.v1.Health";
+  public static final String CLOUD = "temporal.api.cloud.cloudservice.v1.CloudService";
 
   private static final ApiCatalog TEMPORAL = temporalCatalog();
+  private static final ApiCatalog CLOUD_CATALOG = cloudCatalog();
 
   private final Map<String, ApiMethod> byName;
   private final List<ApiMethod> methods;
@@ -69,7 +71,8 @@ public final class ApiCatalog {
             ((ProtoMethodDescriptorSupplier) md.getSchemaDescriptor()).getMethodDescriptor().getInputType();
         Descriptors.FieldDescriptor ns = input.findFieldByName("namespace");
         boolean namespaced = ns != null && ns.getType() == Descriptors.FieldDescriptor.Type.STRING && !ns.isRepeated();
-        if ((c.scope() == ApiMethod.Scope.NAMESPACE) != namespaced) {
+        // An account-scoped (control plane) request may name a namespace it acts on or filters by, or none.
+        if (c.scope() != ApiMethod.Scope.ACCOUNT && (c.scope() == ApiMethod.Scope.NAMESPACE) != namespaced) {
           log.error("{} is classified {} but its request {} a namespace field; it will be denied", bare, c.scope(),
               namespaced ? "has" : "has no");
           continue;
@@ -124,6 +127,40 @@ public final class ApiCatalog {
         .build();
   }
 
+  /**
+   * The control plane's catalog: the subset of Temporal Cloud's Ops API ({@code CloudService}) Gatehouse serves,
+   * every method account-scoped; a request's top-level {@code namespace} field, where it has one, is the namespace
+   * the call acts on (or filters by).
+   */
+  public static ApiCatalog cloud() {
+    return CLOUD_CATALOG;
+  }
+
+  private static ApiCatalog cloudCatalog() {
+    return builder()
+        .service(io.temporal.api.cloud.cloudservice.v1.CloudServiceGrpc.getServiceDescriptor(), cloudClassification())
+        .build();
+  }
+
+  // The Ops API subset of issue 10. The access class is the method's nature (read, change, access management);
+  // who may call it is decided by the control plane's policy from the caller's account role and namespace
+  // permissions (auth.CloudAccessPolicy), not by this class alone.
+  private static Map<String, ApiMethod.Classification> cloudClassification() {
+    Map<String, ApiMethod.Classification> t = new LinkedHashMap<>();
+    put(t, CLOUD, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.READ,
+        "GetCurrentIdentity", "GetUsers", "GetUser", "GetUserGroups", "GetUserGroup", "GetUserGroupMembers",
+        "GetServiceAccounts", "GetServiceAccount", "GetApiKeys", "GetApiKey", "GetNamespaces", "GetNamespace",
+        "GetAsyncOperation", "GetAuditLogs");
+    put(t, CLOUD, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.WRITE,
+        "CreateApiKey", "UpdateApiKey", "DeleteApiKey", "CreateNamespace", "UpdateNamespace", "DeleteNamespace");
+    put(t, CLOUD, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.ADMIN,
+        "CreateUser", "UpdateUser", "DeleteUser", "SetUserNamespaceAccess",
+        "CreateUserGroup", "UpdateUserGroup", "DeleteUserGroup", "AddUserGroupMember", "RemoveUserGroupMember",
+        "SetUserGroupNamespaceAccess",
+        "CreateServiceAccount", "UpdateServiceAccount", "DeleteServiceAccount", "SetServiceAccountNamespaceAccess");
+    return Collections.unmodifiableMap(t);
+  }
+
   /** A catalog of other services, e.g. a face's own. */
   public static Builder builder() {
     return new Builder();
@@ -171,6 +208,11 @@ public final class ApiCatalog {
   /** The default instance of {@code method}'s request type, or {@code null}. */
   public Message requestPrototype(ApiMethod method) {
     return requestPrototypes.get(indexOf(method));
+  }
+
+  /** True when {@code method} is one of this catalog's. */
+  public boolean owns(ApiMethod method) {
+    return method.index() < methods.size() && methods.get(method.index()) == method;
   }
 
   private int indexOf(ApiMethod method) {

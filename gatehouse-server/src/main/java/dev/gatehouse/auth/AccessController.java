@@ -65,8 +65,9 @@ public final class AccessController implements AutoCloseable {
     this.catalog = b.catalog;
     this.principalHeaders = new PrincipalHeaders(config.propagatePrincipal());
     this.crossNamespace = new CrossNamespaceCalls(catalog);
-    this.listNamespaces = Objects.requireNonNull(catalog.find(ApiCatalog.WORKFLOW + "/ListNamespaces"));
-    this.describeNamespace = Objects.requireNonNull(catalog.find(ApiCatalog.WORKFLOW + "/DescribeNamespace"));
+    // Absent from catalogs without WorkflowService (the control plane's): nothing is then filtered.
+    this.listNamespaces = catalog.find(ApiCatalog.WORKFLOW + "/ListNamespaces");
+    this.describeNamespace = catalog.find(ApiCatalog.WORKFLOW + "/DescribeNamespace");
     ClassLoader loader = b.classLoader != null ? b.classLoader : AccessController.class.getClassLoader();
     MeterRegistry registry = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
     this.ownedScheduler = b.scheduler == null ? privateScheduler() : null;
@@ -253,7 +254,7 @@ public final class AccessController implements AutoCloseable {
       return new AccessCheck(AccessCheck.Outcome.INVALID_ARGUMENT, claims, method, namespace, NAMESPACE_NOT_SET,
           "namespace-scoped call without a namespace", false);
     }
-    if (method.scope() != ApiMethod.Scope.NAMESPACE) {
+    if (method.scope() == ApiMethod.Scope.CLUSTER) {
       namespace = "";
     }
 
@@ -282,7 +283,7 @@ public final class AccessController implements AutoCloseable {
       }
     }
     return new AccessCheck(AccessCheck.Outcome.ALLOW, claims, method, namespace, null, null,
-        method == listNamespaces);
+        listNamespaces != null && method == listNamespaces);
   }
 
   // An anonymous caller refused is told to authenticate; an identified one that it may not (invariant 7).
