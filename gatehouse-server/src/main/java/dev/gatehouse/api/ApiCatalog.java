@@ -64,7 +64,12 @@ public final class ApiCatalog {
         String bare = md.getFullMethodName();
         ApiMethod.Classification c = table.get(bare);
         if (c == null) {
-          log.error("{} is not classified; it will be denied until Gatehouse classifies it", bare);
+          if (b.subsets.get(s)) {
+            // A face that serves a deliberate subset (the control plane) leaves the rest out on purpose.
+            log.debug("{} is not served", bare);
+          } else {
+            log.error("{} is not classified; it will be denied until Gatehouse classifies it", bare);
+          }
           continue;
         }
         Descriptors.Descriptor input =
@@ -138,7 +143,7 @@ public final class ApiCatalog {
 
   private static ApiCatalog cloudCatalog() {
     return builder()
-        .service(io.temporal.api.cloud.cloudservice.v1.CloudServiceGrpc.getServiceDescriptor(), cloudClassification())
+        .subset(io.temporal.api.cloud.cloudservice.v1.CloudServiceGrpc.getServiceDescriptor(), cloudClassification())
         .build();
   }
 
@@ -226,6 +231,7 @@ public final class ApiCatalog {
   public static final class Builder {
     private final List<ServiceDescriptor> services = new ArrayList<>();
     private final List<Map<String, ApiMethod.Classification>> tables = new ArrayList<>();
+    private final List<Boolean> subsets = new ArrayList<>();
 
     private Builder() {}
 
@@ -237,6 +243,14 @@ public final class ApiCatalog {
     public Builder service(ServiceDescriptor service, Map<String, ApiMethod.Classification> classification) {
       services.add(service);
       tables.add(Map.copyOf(classification));
+      subsets.add(false);
+      return this;
+    }
+
+    /** Adds the methods of {@code service} that {@code classification} names, a deliberate subset of them. */
+    public Builder subset(ServiceDescriptor service, Map<String, ApiMethod.Classification> classification) {
+      service(service, classification);
+      subsets.set(subsets.size() - 1, true);
       return this;
     }
 

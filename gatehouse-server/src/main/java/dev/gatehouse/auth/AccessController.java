@@ -64,7 +64,9 @@ public final class AccessController implements AutoCloseable {
     this.config = b.config;
     this.catalog = b.catalog;
     this.principalHeaders = new PrincipalHeaders(config.propagatePrincipal());
-    this.crossNamespace = new CrossNamespaceCalls(catalog);
+    // A catalog without WorkflowService (the control plane's) has no call that reaches into other namespaces.
+    this.crossNamespace = new CrossNamespaceCalls(
+        catalog.find(ApiCatalog.WORKFLOW + "/RespondWorkflowTaskCompleted") != null ? catalog : ApiCatalog.temporal());
     // Absent from catalogs without WorkflowService (the control plane's): nothing is then filtered.
     this.listNamespaces = catalog.find(ApiCatalog.WORKFLOW + "/ListNamespaces");
     this.describeNamespace = catalog.find(ApiCatalog.WORKFLOW + "/DescribeNamespace");

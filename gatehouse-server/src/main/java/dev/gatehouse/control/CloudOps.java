@@ -70,7 +70,7 @@ final class CloudOps {
   Message handle(String method, Message request, Claims caller) {
     try {
       var field = request.getDescriptorForType().findFieldByName("async_operation_id");
-      if (field != null && request.getField(field) instanceof String id && !id.isEmpty()
+      if (field != null && !method.equals("GetAsyncOperation") && request.getField(field) instanceof String id && !id.isEmpty()
           && store.asyncOperations().get(id).isPresent()) {
         // Checked before the change, so a repeated id changes nothing.
         throw new OpsException(Status.ALREADY_EXISTS.withDescription("async_operation_id " + Validation.printable(id)
