@@ -13,6 +13,10 @@ import dev.gatehouse.audit.AuditBroker;
 import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.audit.AuditLogs;
 import dev.gatehouse.auth.PluginContext;
+import dev.gatehouse.auth.StoreIdentities;
+import dev.gatehouse.store.AccountStore;
+import dev.gatehouse.store.ApiKeySecrets;
+import dev.gatehouse.tls.NamespaceTrust;
 import dev.gatehouse.pipeline.CallGate;
 import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.proxy.DataPlane;
@@ -129,6 +133,7 @@ public final class Gatehouse implements AutoCloseable {
     private LoadedConfig config;
     private ClaimMapper claimMapper;
     private Authorizer authorizer;
+    private AccountStore accountStore;
     private final List<CallGate> gates = new ArrayList<>();
 
     private Builder() {}
@@ -166,6 +171,15 @@ public final class Gatehouse implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Uses this store for identities (API keys, namespace CAs) instead of the one {@code store} configures. The
+     * caller keeps ownership: Gatehouse does not close it.
+     */
+    public Builder withAccountStore(AccountStore store) {
+      this.accountStore = Objects.requireNonNull(store);
+      return this;
+    }
+
     /** Appends a pipeline stage that runs after Gatehouse's own checks, before the call is forwarded. */
     public Builder withGate(CallGate gate) {
       gates.add(Objects.requireNonNull(gate));
@@ -190,9 +204,13 @@ public final class Gatehouse implements AutoCloseable {
         lifecycle.add(Component.of("meter registry", () -> {}, meters::close));
         ScheduledExecutorService scheduler = newScheduler();
         lifecycle.add(Component.of("scheduler", () -> {}, scheduler::shutdownNow));
+        StoreIdentities identities = storeIdentities(c, meters, scheduler, lifecycle);
         FrontendTls frontend = lifecycle.resource("frontend TLS",
             new FrontendTls(c.global().tls(), config.origin()::fileOf, meters, scheduler,
-                TlsEngine.of(c.listen().tlsEngine())));
+                TlsEngine.of(c.listen().tlsEngine()), identities == null ? null : identities.trust()));
+        if (identities != null) {
+          identities.onTrustChange(frontend::trustNamespaces);
+        }
         InternodeTls internode = lifecycle.resource("internode TLS",
             new InternodeTls(c.global().tls(), config.origin()::fileOf, meters, scheduler));
         DataPlane.Builder dp = dataPlane(c, frontend, internode, meters);
@@ -204,6 +222,12 @@ public final class Gatehouse implements AutoCloseable {
         }
         if (authorizer != null) {
           access.authorizer(authorizer);
+        }
+        if (identities != null) {
+          access.storeIdentities(identities);
+        } else if (c.controlPlane().namespaceDomain() != null) {
+          String domain = c.controlPlane().namespaceDomain();
+          access.namespaceEndpoints(serverName -> NamespaceTrust.endpointNamespace(domain, serverName));
         }
         AccessController accessController = access.build();
         lifecycle.resource("access controller", accessController);
@@ -233,6 +257,26 @@ public final class Gatehouse implements AutoCloseable {
         lifecycle.close();
         throw e;
       }
+    }
+
+    /**
+     * The store's identities (API keys, namespace CAs) when a store is given or configured, else {@code null}: read
+     * once here, then kept current from the store's changes.
+     */
+    private StoreIdentities storeIdentities(GatehouseConfig c, PrometheusMeterRegistry meters,
+        ScheduledExecutorService scheduler, Lifecycle lifecycle) {
+      AccountStore store = accountStore;
+      if (store == null) {
+        return null;
+      }
+      PluginContext context = PluginContext.builder(c.global().authorization())
+          .origin(config.origin())
+          .meterRegistry(meters)
+          .scheduler(scheduler)
+          .tls(c.global().tls())
+          .build();
+      return lifecycle.resource("store identities", StoreIdentities.start(store, ApiKeySecrets.forStore(store),
+          context, c.controlPlane().namespaceDomain()));
     }
 
     /** The audit log from {@code audit}, started before the faces and closed after them. */

@@ -43,6 +43,8 @@ public final class AccessController implements AutoCloseable {
   public static final String REQUEST_UNAUTHENTICATED = "Request unauthenticated.";
   /** Temporal's message for a namespace-scoped call without a namespace. */
   public static final String NAMESPACE_NOT_SET = "Namespace not set on request.";
+  /** The {@link Claims#extensions()} key naming the namespace a namespace endpoint confined the caller to. */
+  public static final String ENDPOINT_NAMESPACE = "gatehouse.endpointNamespace";
 
 
   private final Authorization config;
@@ -59,6 +61,7 @@ public final class AccessController implements AutoCloseable {
   private final Timer latency;
   private final PrincipalHeaders principalHeaders;
   private final Clock clock;
+  private final java.util.function.UnaryOperator<String> endpointNamespace;
 
   private AccessController(Builder b) {
     this.config = b.config;
@@ -78,10 +81,14 @@ public final class AccessController implements AutoCloseable {
     this.clock = b.clock;
     this.ownsClaimMapper = b.claimMapper == null;
     this.ownsAuthorizer = b.authorizer == null;
+    this.endpointNamespace = b.endpointNamespace;
     try {
-      this.claimMapper = b.claimMapper != null ? b.claimMapper : Plugins.claimMapper(context, loader);
+      this.claimMapper = b.claimMapper != null ? b.claimMapper
+          : Plugins.claimMapper(context, loader, b.storeIdentities);
       try {
-        this.authorizer = b.authorizer != null ? b.authorizer : Plugins.authorizer(context, loader);
+        Authorizer chosen = b.authorizer != null ? b.authorizer : Plugins.authorizer(context, loader);
+        // API keys count only in namespaces that accept them, whatever authorizer decides after.
+        this.authorizer = b.storeIdentities == null ? chosen : b.storeIdentities.guard(chosen);
       } catch (RuntimeException e) {
         if (ownsClaimMapper) {
           claimMapper.close();
@@ -104,7 +111,7 @@ public final class AccessController implements AutoCloseable {
         .description("Time to identify and authorize a call")
         .register(registry);
     if (!config.certificateRules().isEmpty()
-        && Arrays.stream(config.claimMapper().split("\\+")).map(String::strip).noneMatch("mtls"::equals)) {
+        && Arrays.stream(config.claimMapper().split("[+,]")).map(String::strip).noneMatch("mtls"::equals)) {
       log.warn("global.authorization.certificateRules are set but claimMapper '{}' does not use them; "
           + "set claimMapper to mtls or default+mtls", config.claimMapper());
     }
@@ -180,6 +187,12 @@ public final class AccessController implements AutoCloseable {
         Claims mapped = claimMapper.getClaims(credentials);
         claims = mapped == null ? Claims.anonymous() : mapped;
       }
+      if (endpointNamespace != null && credentials.serverName() != null && !claims.isAnonymous()) {
+        String bound = endpointNamespace.apply(credentials.serverName());
+        if (bound != null) {
+          claims = confined(claims, bound);
+        }
+      }
       if (claims.isAnonymous() && !method.healthCheck() && !authorizer.admitsAnonymous()) {
         // The authorizer would refuse this caller whatever the request says; refuse before reading it.
         refusal = refuse(AccessCheck.Outcome.UNAUTHENTICATED, claims, method, "", "no credentials");
@@ -199,6 +212,18 @@ public final class AccessController implements AutoCloseable {
       counted(refusal, elapsed, method.fullName());
     }
     return new Identification(method, claims, refusal, elapsed);
+  }
+
+  /**
+   * The claims a caller holds on a namespace endpoint: only in its namespace (where a system role counts), nowhere
+   * else and not cluster-wide, so every call there, and every namespace a request reaches into, must be in it.
+   */
+  static Claims confined(Claims claims, String namespace) {
+    Role role = claims.system().union(claims.namespaceRole(namespace));
+    Map<String, Object> ext = new java.util.LinkedHashMap<>(claims.extensions());
+    ext.put(ENDPOINT_NAMESPACE, namespace);
+    return new Claims(claims.subject(), Role.UNDEFINED, role.bits() == 0 ? Map.of() : Map.of(namespace, role),
+        claims.authType(), ext);
   }
 
   private String leafValidity(AuthInfo credentials) {
@@ -389,6 +414,8 @@ public final class AccessController implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private RootTls tls = RootTls.DEFAULT;
     private ApiCatalog catalog = ApiCatalog.temporal();
+    private StoreIdentities storeIdentities;
+    private java.util.function.UnaryOperator<String> endpointNamespace;
 
     private Builder(Authorization config) {
       this.config = config == null ? Authorization.DEFAULT : config;
@@ -450,6 +477,29 @@ public final class AccessController implements AutoCloseable {
 
     Builder clock(Clock clock) {
       this.clock = clock;
+      return this;
+    }
+
+    /**
+     * Identities from the store: the claim mapper names {@code apiKey} and {@code namespaceCertificates} become
+     * usable in {@code claimMapper}; a {@code claimMapper} that names neither is asked after them
+     * ({@code apiKey, namespaceCertificates, <claimMapper>}); API keys are refused in namespaces without API-key
+     * auth; and namespace endpoints are resolved against the store's namespaces. The caller keeps ownership.
+     */
+    public Builder storeIdentities(StoreIdentities identities) {
+      this.storeIdentities = Objects.requireNonNull(identities, "identities");
+      if (endpointNamespace == null) {
+        this.endpointNamespace = identities::endpointNamespace;
+      }
+      return this;
+    }
+
+    /**
+     * Namespace endpoints: {@code serverName} (a connection's SNI name) to the namespace the connection is bound to,
+     * or {@code null} when it is not a namespace endpoint. A caller on such a connection holds roles only there.
+     */
+    public Builder namespaceEndpoints(java.util.function.UnaryOperator<String> serverNameToNamespace) {
+      this.endpointNamespace = Objects.requireNonNull(serverNameToNamespace);
       return this;
     }
 

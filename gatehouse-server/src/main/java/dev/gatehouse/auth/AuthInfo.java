@@ -16,10 +16,19 @@ import java.util.List;
  *     TLS
  * @param audience the JWT audience the transport expects for this call, or {@code null} to use the configured one
  * @param remoteAddress the peer's address, or {@code null}
+ * @param serverName the TLS server name (SNI) the client connected to, lower case, or {@code null} (Temporal's
+ *     {@code TLSConnection.ServerName}); on a namespace endpoint it binds the connection to that namespace
  */
 public record AuthInfo(
-    String authToken, String extraData, PeerCertificate tlsPeer, String audience, SocketAddress remoteAddress) {
-  private static final AuthInfo NONE = new AuthInfo(null, null, null, null, null);
+    String authToken, String extraData, PeerCertificate tlsPeer, String audience, SocketAddress remoteAddress,
+    String serverName) {
+  private static final AuthInfo NONE = new AuthInfo(null, null, null, null, null, null);
+
+  /** Credentials of a connection made without a server name. */
+  public AuthInfo(
+      String authToken, String extraData, PeerCertificate tlsPeer, String audience, SocketAddress remoteAddress) {
+    this(authToken, extraData, tlsPeer, audience, remoteAddress, null);
+  }
 
   /** No credentials at all. */
   public static AuthInfo none() {
@@ -51,6 +60,6 @@ public record AuthInfo(
     return "AuthInfo[authToken=" + (authToken == null ? "absent" : "present") + ", extraData="
         + (extraData == null ? "absent" : "present") + ", tlsPeer="
         + (tlsPeer == null ? "none" : tlsPeer.subject()) + ", audience=" + audience + ", remoteAddress="
-        + remoteAddress + "]";
+        + remoteAddress + ", serverName=" + serverName + "]";
   }
 }

@@ -270,92 +270,11 @@ final class MtlsClaimMapper implements ClaimMapper {
     return new ConfigException(origin.fileOf(key), key, problem);
   }
 
-  /** A value with at most one {@code *}, first or last. */
-  record FieldFilter(String literal, Kind kind) {
-    enum Kind { EXACT, PREFIX, SUFFIX, ANY }
-
-    static FieldFilter compile(String value, String key, ConfigOrigin origin) {
-      if (value.isEmpty()) {
-        throw configError(origin, key, "is empty; remove the key to not filter on it");
-      }
-      int star = value.indexOf('*');
-      if (star < 0) {
-        return new FieldFilter(value, Kind.EXACT);
-      }
-      if (value.indexOf('*', star + 1) >= 0) {
-        throw configError(origin, key, "holds more than one '*'; one is allowed, at the start or the end");
-      }
-      if (value.length() == 1) {
-        return new FieldFilter("", Kind.ANY);
-      }
-      if (star == 0) {
-        return new FieldFilter(value.substring(1), Kind.SUFFIX);
-      }
-      if (star == value.length() - 1) {
-        return new FieldFilter(value.substring(0, star), Kind.PREFIX);
-      }
-      throw configError(origin, key, "has '*' in the middle; it is allowed only at the start or the end");
-    }
-
-    boolean matches(String s) {
-      if (s == null) {
-        return false;
-      }
-      return switch (kind) {
-        case EXACT -> s.equals(literal);
-        case PREFIX -> s.startsWith(literal);
-        case SUFFIX -> s.endsWith(literal);
-        case ANY -> true;
-      };
-    }
-
-    boolean matchesAny(List<String> values) {
-      for (String v : values) {
-        if (matches(v)) {
-          return true;
-        }
-      }
-      return false;
-    }
-  }
-
-  /** Which SANs a {@code subjectAlternativeName} filter looks at. */
-  enum SanType { DNS, URI, EMAIL, IP }
-
-  record Rule(
-      FieldFilter cn, FieldFilter o, FieldFilter ou, FieldFilter san, SanType sanType, Role system,
-      Map<String, Role> namespaces, int caSet) {
+  record Rule(CertificateFields.Filter filter, Role system, Map<String, Role> namespaces, int caSet) {
     static Rule compile(CertificateRule r, String key, ConfigOrigin origin, int caSet) {
-      FieldFilter cn = r.commonName() == null ? null
-          : FieldFilter.compile(r.commonName(), key + ".commonName", origin);
-      FieldFilter o = r.organization() == null ? null
-          : FieldFilter.compile(r.organization(), key + ".organization", origin);
-      FieldFilter ou = r.organizationalUnit() == null ? null
-          : FieldFilter.compile(r.organizationalUnit(), key + ".organizationalUnit", origin);
-      FieldFilter san = null;
-      SanType sanType = SanType.DNS;
-      if (r.subjectAlternativeName() != null) {
-        String value = r.subjectAlternativeName();
-        int colon = value.indexOf(':');
-        String prefix = colon < 0 ? "" : value.substring(0, colon);
-        SanType typed = switch (prefix) {
-          case "dns" -> SanType.DNS;
-          case "uri" -> SanType.URI;
-          case "email" -> SanType.EMAIL;
-          case "ip" -> SanType.IP;
-          default -> null;
-        };
-        if (typed != null) {
-          sanType = typed;
-          value = value.substring(colon + 1);
-        } else if (value.contains("://") || value.contains("@") || colon >= 0) {
-          // Untyped means DNS, which holds none of these: the operator meant another type and must say which.
-          throw configError(origin, key + ".subjectAlternativeName", "matches DNS names only; prefix it with "
-              + "uri:, email:, ip: or dns: to say which SANs it filters");
-        }
-        san = FieldFilter.compile(value, key + ".subjectAlternativeName", origin);
-      }
-      if (cn == null && o == null && ou == null && san == null) {
+      CertificateFields.Filter filter = CertificateFields.Filter.compile(r.commonName(), r.organization(),
+          r.organizationalUnit(), r.subjectAlternativeName(), key, (k, problem) -> configError(origin, k, problem));
+      if (filter.matchesEverything()) {
         throw configError(origin, key, "matches every certificate; give at least one of commonName, "
             + "organization, organizationalUnit, subjectAlternativeName");
       }
@@ -379,7 +298,7 @@ final class MtlsClaimMapper implements ClaimMapper {
       if (system.bits() == 0 && namespaces.isEmpty()) {
         throw configError(origin, key, "grants no role; give namespaces or system");
       }
-      return new Rule(cn, o, ou, san, sanType, system, Map.copyOf(namespaces), caSet);
+      return new Rule(filter, system, Map.copyOf(namespaces), caSet);
     }
 
     private static Role parseRole(String word, String key, ConfigOrigin origin) {
@@ -391,15 +310,7 @@ final class MtlsClaimMapper implements ClaimMapper {
     }
 
     boolean matches(PeerCertificate peer, Facts facts) {
-      return (cn == null || cn.matches(peer.commonName()))
-          && (o == null || o.matchesAny(peer.organizations()))
-          && (ou == null || ou.matchesAny(peer.organizationalUnits()))
-          && (san == null || san.matchesAny(switch (sanType) {
-            case DNS -> facts.dns();
-            case URI -> facts.uris();
-            case EMAIL -> facts.emails();
-            case IP -> facts.ips();
-          }));
+      return filter.matches(peer, facts.dns(), facts.uris(), facts.emails(), facts.ips());
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.tls.FrontendTls;
 import dev.gatehouse.tls.PeerCertificate;
 import io.grpc.Attributes;
 import io.grpc.Grpc;
@@ -13,6 +14,7 @@ import javax.net.ssl.SSLSession;
  */
 final class PeerIdentityFilter extends ServerTransportFilter {
   static final Attributes.Key<PeerCertificate> PEER_CERTIFICATE = Attributes.Key.create("gatehouse.peer-certificate");
+  static final Attributes.Key<String> SERVER_NAME = Attributes.Key.create("gatehouse.server-name");
 
   private final Function<SSLSession, PeerCertificate> parser;
 
@@ -27,6 +29,17 @@ final class PeerIdentityFilter extends ServerTransportFilter {
       return attributes;
     }
     PeerCertificate peer = parser.apply(session);
-    return peer == null ? attributes : attributes.toBuilder().set(PEER_CERTIFICATE, peer).build();
+    String serverName = FrontendTls.serverNameOf(session);
+    if (peer == null && serverName == null) {
+      return attributes;
+    }
+    Attributes.Builder b = attributes.toBuilder();
+    if (peer != null) {
+      b.set(PEER_CERTIFICATE, peer);
+    }
+    if (serverName != null) {
+      b.set(SERVER_NAME, serverName);
+    }
+    return b.build();
   }
 }

@@ -80,7 +80,8 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
     PeerCertificate peer = attributes.get(PeerIdentityFilter.PEER_CERTIFICATE);
     Iterable<String> tokens = headers.getAll(tokenHeader);
     Iterable<String> extras = headers.getAll(extraHeader);
-    AuthInfo credentials = new AuthInfo(first(tokens), first(extras), peer, null, remote);
+    AuthInfo credentials = new AuthInfo(first(tokens), first(extras), peer, null, remote,
+        attributes.get(PeerIdentityFilter.SERVER_NAME));
     CallContext context = CallContext.arrived(Face.GRPC, method.method(), headers)
         .credentials(credentials, repeated(tokens) || repeated(extras))
         .remoteAddress(remote)

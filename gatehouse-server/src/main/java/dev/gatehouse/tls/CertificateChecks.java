@@ -41,7 +41,8 @@ final class CertificateChecks {
       return new Rejection(Reason.UNTRUSTED, "no CA is configured to verify the " + who + " certificate");
     }
     try {
-      return PathValidator.validate(List.of(chain), cas.certificates(), now, usage, who).rejection();
+      List<X509Certificate> presented = List.of(chain);
+      return PathValidator.validate(presented, cas.candidates(presented), now, usage, who).rejection();
     } catch (RuntimeException e) {
       return new Rejection(Reason.UNTRUSTED, who + " certificate " + subject(chain[0])
           + " cannot be verified: " + e.getClass().getSimpleName());

@@ -62,6 +62,12 @@ public final class FrontendTls implements AutoCloseable {
   private final Clock clock;
   private final LiveConnections connections = new LiveConnections(GROUP);
   private long generation;
+  // The store's namespace CAs, or null without a store; swapped whole by trustNamespaces.
+  private volatile NamespaceTrust namespaces;
+  private volatile MergedCas merged;
+
+  /** The static client CAs of each server-name entry joined with one version of the namespace CAs. */
+  private record MergedCas(ServerSnapshot snapshot, NamespaceTrust trust, Map<String, TrustedCas> byAlias) {}
 
   /**
    * Reads and checks the frontend material and starts reload and expiration checks on {@code scheduler}.
@@ -78,12 +84,31 @@ public final class FrontendTls implements AutoCloseable {
   /** As above, on the TLS engine {@code engine} ({@code listen.tlsEngine}). */
   public FrontendTls(RootTls tls, Function<String, String> fileOfKey, MeterRegistry registry,
       ScheduledExecutorService scheduler, TlsEngine engine) {
-    this(tls, fileOfKey, registry, scheduler, Clock.systemUTC(), engine.provider());
+    this(tls, fileOfKey, registry, scheduler, Clock.systemUTC(), engine.provider(), null);
+  }
+
+  /**
+   * As above, also trusting the store's namespace CAs ({@code namespaces}, then what {@link #trustNamespaces}
+   * publishes): the listener then asks every client for a certificate without requiring one (API-key callers send
+   * none), and verifies it against the listener's own CAs joined with every namespace's, or on a namespace endpoint
+   * against that namespace's alone.
+   *
+   * @param namespaces the namespace CAs in force at start; {@code null} without a store
+   */
+  public FrontendTls(RootTls tls, Function<String, String> fileOfKey, MeterRegistry registry,
+      ScheduledExecutorService scheduler, TlsEngine engine, NamespaceTrust namespaces) {
+    this(tls, fileOfKey, registry, scheduler, Clock.systemUTC(), engine.provider(), namespaces);
   }
 
   FrontendTls(RootTls tls, Function<String, String> fileOfKey, MeterRegistry registry,
       ScheduledExecutorService scheduler, Clock clock, SslProvider provider) {
+    this(tls, fileOfKey, registry, scheduler, clock, provider, null);
+  }
+
+  FrontendTls(RootTls tls, Function<String, String> fileOfKey, MeterRegistry registry,
+      ScheduledExecutorService scheduler, Clock clock, SslProvider provider, NamespaceTrust namespaces) {
     this.clock = clock;
+    this.namespaces = namespaces;
     ConfigProblems problems = new ConfigProblems(fileOfKey);
     GroupTls group = tls.frontend();
     List<String> protocols = TlsVersions.protocols(group.minVersion(), PREFIX + ".minVersion", problems);
@@ -124,6 +149,10 @@ public final class FrontendTls implements AutoCloseable {
     }
     this.overrides = Map.copyOf(byHost);
     this.keyManager = new ReloadingKeyManager(snapshot());
+    if (namespaces != null && clientAuth == ClientAuth.NONE) {
+      // Namespace CAs come and go at run time; the engine decides whether to ask for a certificate at build time.
+      clientAuth = ClientAuth.OPTIONAL;
+    }
 
     HandshakeFailures failures = new HandshakeFailures(registry, GROUP);
     SslContextBuilder builder = GrpcSslContexts.configure(SslContextBuilder.forServer(keyManager), provider)
@@ -131,7 +160,7 @@ public final class FrontendTls implements AutoCloseable {
         .clientAuth(clientAuth);
     if (clientAuth != ClientAuth.NONE) {
       builder.trustManager(new ClientCertificateVerifier(GROUP,
-          serverName -> keyManager.current().forServerName(serverName).clientCas(), failures, clock));
+          serverName -> clientCasFor(keyManager.current(), serverName), failures, clock));
     }
     try {
       this.context = SessionResumption.disable(builder.build());
@@ -195,12 +224,71 @@ public final class FrontendTls implements AutoCloseable {
   }
 
   /**
+   * The SNI host name the client of an established connection asked for, lower case, or {@code null} when it sent
+   * none. Once per connection, as {@link #peerOf}.
+   */
+  public static String serverNameOf(SSLSession session) {
+    try {
+      return session == null ? null : ServerNames.requested(session);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
    * Registers an accepted connection of the listener (call it for each one, e.g. from a handler on the server
    * channel), so that a reload of the client CAs closes it gracefully when its client certificate no longer
    * validates: grpc-java answers a close with GOAWAY and lets the calls in flight finish first.
    */
   public void track(Channel connection) {
     connections.add(connection);
+  }
+
+  /**
+   * Publishes a new version of the store's namespace CAs: new handshakes use it at once, and the tracked connections
+   * whose certificate it no longer accepts are closed after their calls in flight (the per-call check refuses their
+   * next call anyway). Ignored by a listener built without namespace CAs or without TLS.
+   */
+  public void trustNamespaces(NamespaceTrust next) {
+    if (context == null || namespaces == null || next == null) {
+      return;
+    }
+    NamespaceTrust previous = namespaces;
+    namespaces = next;
+    if (!previous.union().equals(next.union()) || !previous.endpoints().equals(next.endpoints())
+        || !java.util.Objects.equals(previous.domain(), next.domain())) {
+      revalidateConnections();
+    }
+  }
+
+  /**
+   * The CAs a client certificate must chain to on a connection made to {@code serverName}: a namespace endpoint's
+   * own bundle, else the server-name entry's static CAs joined with every namespace's.
+   */
+  private TrustedCas clientCasFor(ServerSnapshot snapshot, String serverName) {
+    NamespaceTrust trust = namespaces;
+    ServerSnapshot.Entry entry = snapshot.forServerName(serverName);
+    if (trust == null) {
+      return entry.clientCas();
+    }
+    String namespace = trust.endpointNamespace(serverName);
+    if (namespace != null) {
+      CaBundle own = trust.endpoints().get(namespace);
+      return own == null ? TrustedCas.NONE : own.trusted();
+    }
+    if (trust.union().isEmpty()) {
+      return entry.clientCas();
+    }
+    MergedCas m = merged;
+    if (m == null || m.snapshot() != snapshot || m.trust() != trust) {
+      m = new MergedCas(snapshot, trust, new java.util.concurrent.ConcurrentHashMap<>());
+      merged = m;
+    }
+    return m.byAlias().computeIfAbsent(entry.alias(), alias -> {
+      java.util.LinkedHashSet<X509Certificate> all = new java.util.LinkedHashSet<>(entry.clientCas().certificates());
+      all.addAll(trust.union().certificates());
+      return TrustedCas.of(new ArrayList<>(all));
+    });
   }
 
   /** Reads the files again now and swaps in what changed; the timer calls this every refreshInterval. */
@@ -228,7 +316,7 @@ public final class FrontendTls implements AutoCloseable {
   int revalidateConnections() {
     ServerSnapshot snapshot = keyManager.current();
     return connections.revalidate((chain, serverName) -> {
-      TrustedCas cas = snapshot.forServerName(serverName).clientCas();
+      TrustedCas cas = clientCasFor(snapshot, serverName);
       return CertificateChecks.verify(chain, cas, clock.instant(), CertificateChecks.CLIENT_AUTH, "client");
     });
   }

@@ -1,0 +1,117 @@
+package dev.gatehouse.auth;
+
+import dev.gatehouse.store.ApiKey;
+import dev.gatehouse.store.ApiKeySecrets;
+import dev.gatehouse.store.OwnerType;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * {@link StoreIdentities#apiKeyMapper()}: {@code Bearer ghk_...} in the auth header (what Temporal's SDKs send when
+ * given an API key) identifies the key's owner with the owner's roles. A bearer token that is not a Gatehouse key (a
+ * JWT) is not this mapper's: the caller stays anonymous and {@link ClaimMappers#firstOf} asks the next mapper.
+ *
+ * <p>A Gatehouse key that is malformed, unknown, has another secret, is disabled, expired or whose owner is gone is
+ * refused (UNAUTHENTICATED), and is never passed on to a weaker mapper. Disabled and expired are told only to a
+ * caller who proved the secret. The secret's keyed hash is compared in constant time, and computed for unknown keys
+ * too, so the answer's timing does not tell which key ids exist.
+ */
+final class ApiKeyMapper implements ClaimMapper {
+  static final String INVALID = "invalid API key";
+  static final String MALFORMED = "malformed API key";
+  static final String DISABLED = "API key disabled";
+  static final String EXPIRED = "API key expired";
+  static final String OWNER_GONE = "API key owner no longer exists";
+  private static final byte[] NO_HASH = new byte[32];
+
+  private final Supplier<IdentityDirectory> directory;
+  private final ApiKeySecrets secrets;
+  private final Clock clock;
+  private final KeyUses uses;
+
+  /** Where uses are reported; cheap, never blocks. */
+  @FunctionalInterface
+  interface KeyUses {
+    void used(String keyId, long atMillis);
+  }
+
+  ApiKeyMapper(Supplier<IdentityDirectory> directory, ApiKeySecrets secrets, Clock clock, KeyUses uses) {
+    this.directory = directory;
+    this.secrets = secrets;
+    this.clock = clock;
+    this.uses = uses;
+  }
+
+  @Override
+  public Claims getClaims(AuthInfo authInfo) throws AuthenticationException {
+    String token = bearer(authInfo.authToken());
+    if (token == null || !token.startsWith(ApiKeySecrets.PREFIX)) {
+      return Claims.anonymous();
+    }
+    Optional<ApiKeySecrets.ParsedApiKey> parsed = secrets.parse(token);
+    if (parsed.isEmpty()) {
+      throw new AuthenticationException(MALFORMED);
+    }
+    String keyId = parsed.get().keyId();
+    IdentityDirectory dir = directory.get();
+    ApiKey key = dir.keys.get(keyId);
+    byte[] stored = dir.hashes.get(keyId);
+    byte[] presented = secrets.hash(parsed.get().secret());
+    boolean matches = MessageDigest.isEqual(stored == null ? NO_HASH : stored, presented);
+    if (key == null || stored == null || !matches) {
+      throw new AuthenticationException(INVALID);
+    }
+    IdentityDirectory.Principal owner = dir.principals.get(key.ownerId());
+    if (owner == null || owner.type() != key.ownerType()) {
+      throw new AuthenticationException(OWNER_GONE);
+    }
+    if (key.disabled()) {
+      throw new AuthenticationException(DISABLED);
+    }
+    long now = clock.millis();
+    if (key.expiry() == null || now >= key.expiry().toEpochMilli()) {
+      throw new AuthenticationException(EXPIRED);
+    }
+    uses.used(keyId, now);
+    Claims claims = dir.keyClaims.get(keyId);
+    if (claims == null) {
+      claims = claims(owner, keyId);
+      IdentityDirectory.remember(dir.keyClaims, keyId, claims);
+    }
+    return claims;
+  }
+
+  static Claims claims(IdentityDirectory.Principal owner, String keyId) {
+    Map<String, Object> ext = principalExtensions(owner);
+    ext.put(StoreClaims.API_KEY_ID, keyId);
+    return new Claims(owner.id(), owner.system(), owner.keyRoles(), StoreClaims.AUTH_TYPE_API_KEY, ext);
+  }
+
+  static Map<String, Object> principalExtensions(IdentityDirectory.Principal owner) {
+    Map<String, Object> ext = new LinkedHashMap<>();
+    ext.put(StoreClaims.PRINCIPAL_TYPE,
+        owner.type() == OwnerType.USER ? StoreClaims.USER : StoreClaims.SERVICE_ACCOUNT);
+    ext.put(StoreClaims.PRINCIPAL_ID, owner.id());
+    ext.put(StoreClaims.PRINCIPAL_NAME, owner.name());
+    ext.put(StoreClaims.ACCOUNT_ROLE, owner.accountRole().name());
+    ext.put(StoreClaims.NAMESPACE_PERMISSIONS, owner.permissions());
+    return ext;
+  }
+
+  /** The token of a {@code Bearer} header value (scheme case-insensitive), or {@code null}. */
+  static String bearer(String header) {
+    if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return header.substring(7).strip();
+  }
+
+  @Override
+  public String toString() {
+    return "apiKey";
+  }
+}
