@@ -47,11 +47,10 @@ public final class CloudAccessPolicy implements Authorizer {
   /** The one instance; the policy is stateless. */
   public static final CloudAccessPolicy INSTANCE = new CloudAccessPolicy();
 
-  // The claims' extension keys (the identity mapper's StoreClaims constants).
-  static final String PRINCIPAL_TYPE = "gatehouse.principalType";
-  static final String PRINCIPAL_ID = "gatehouse.principalId";
-  static final String ACCOUNT_ROLE = "gatehouse.accountRole";
-  static final String NAMESPACE_PERMISSIONS = "gatehouse.namespacePermissions";
+  private static final String PRINCIPAL_TYPE = StoreClaims.PRINCIPAL_TYPE;
+  private static final String PRINCIPAL_ID = StoreClaims.PRINCIPAL_ID;
+  private static final String ACCOUNT_ROLE = StoreClaims.ACCOUNT_ROLE;
+  private static final String NAMESPACE_PERMISSIONS = StoreClaims.NAMESPACE_PERMISSIONS;
 
   private static final Set<AccountRole> READS_IDENTITIES =
       EnumSet.of(AccountRole.OWNER, AccountRole.ADMIN, AccountRole.DEVELOPER, AccountRole.READ);
@@ -82,7 +81,7 @@ public final class CloudAccessPolicy implements Authorizer {
 
   /** True for a service account caller. */
   public static boolean isServiceAccount(Claims claims) {
-    return "service-account".equals(claims.extensions().get(PRINCIPAL_TYPE));
+    return StoreClaims.SERVICE_ACCOUNT.equals(claims.extensions().get(PRINCIPAL_TYPE));
   }
 
   /** True for an Account Owner or Global Admin. */

@@ -157,7 +157,7 @@ final class CloudOps {
     } else {
       b.setUser(Protos.user(found(store.users(), id, "user")));
     }
-    if (caller.extensions().get("gatehouse.apiKeyId") instanceof String keyId) {
+    if (caller.extensions().get(dev.gatehouse.auth.StoreClaims.API_KEY_ID) instanceof String keyId) {
       store.apiKeys().get(keyId).ifPresent(k -> b.setPrincipalApiKey(Protos.apiKey(k, clock.instant())));
     }
     return b.build();
