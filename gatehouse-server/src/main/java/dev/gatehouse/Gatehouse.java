@@ -14,6 +14,15 @@ import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.audit.AuditLogs;
 import dev.gatehouse.auth.PluginContext;
 import dev.gatehouse.auth.StoreIdentities;
+import dev.gatehouse.api.ApiCatalog;
+import dev.gatehouse.audit.AuditKeys;
+import dev.gatehouse.audit.AuditReader;
+import dev.gatehouse.auth.CloudAccessPolicy;
+import dev.gatehouse.config.ControlPlane;
+import dev.gatehouse.control.ApiKeyIssuer;
+import dev.gatehouse.control.ControlPlaneServer;
+import dev.gatehouse.tls.ListenerTls;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import dev.gatehouse.store.AccountStore;
 import dev.gatehouse.store.ApiKeySecrets;
 import dev.gatehouse.tls.NamespaceTrust;
@@ -60,14 +69,17 @@ public final class Gatehouse implements AutoCloseable {
   private final DataPlane dataPlane;
   private final Optional<CodecHttpServer> codecServer;
   private final Optional<OperationsServer> operations;
+  private final Optional<ControlPlaneServer> controlPlane;
 
   private Gatehouse(LoadedConfig config, Lifecycle lifecycle, DataPlane dataPlane,
-      Optional<CodecHttpServer> codecServer, Optional<OperationsServer> operations) {
+      Optional<CodecHttpServer> codecServer, Optional<OperationsServer> operations,
+      Optional<ControlPlaneServer> controlPlane) {
     this.config = config;
     this.lifecycle = lifecycle;
     this.dataPlane = dataPlane;
     this.codecServer = codecServer;
     this.operations = operations;
+    this.controlPlane = controlPlane;
   }
 
   public static Builder builder() {
@@ -93,6 +105,11 @@ public final class Gatehouse implements AutoCloseable {
   /** The health/metrics port, or -1 when that endpoint is disabled. */
   public int httpPort() {
     return operations.map(OperationsServer::port).orElse(-1);
+  }
+
+  /** The control plane's (Ops API) bound port, or -1 when {@code controlPlane.address} is not set. */
+  public int controlPort() {
+    return controlPlane.map(ControlPlaneServer::port).orElse(-1);
   }
 
   /** The codec server's bound port, or -1 when {@code codecServer.address} is not set. */
@@ -232,7 +249,8 @@ public final class Gatehouse implements AutoCloseable {
         AccessController accessController = access.build();
         lifecycle.resource("access controller", accessController);
         CallPipeline.Builder pipeline = CallPipeline.builder(accessController);
-        pipeline.auditLog(auditLog(c, accessController, meters, scheduler, lifecycle));
+        AuditLog auditLog = auditLog(c, accessController, meters, scheduler, lifecycle);
+        pipeline.auditLog(auditLog);
         gates.forEach(pipeline::gate);
         CallPipeline calls = pipeline.build();
         DataPlane dataPlane = dp.pipeline(calls).build();
@@ -250,9 +268,16 @@ public final class Gatehouse implements AutoCloseable {
           lifecycle.add(Component.of("codec server", codecServer::start, codecServer));
         }
 
+        ControlPlaneServer controlPlane = null;
+        if (c.controlPlane().enabled()) {
+          controlPlane = controlPlane(c, identities, auditLog, dataPlane, meters, scheduler, lifecycle);
+          lifecycle.add(Component.of("control plane", controlPlane::start, controlPlane));
+        }
+
         Optional<OperationsServer> operations = operations(c, dataPlane, meters);
         operations.ifPresent(o -> lifecycle.add(Component.of("health and metrics endpoint", o::start, o)));
-        return new Gatehouse(config, lifecycle, dataPlane, Optional.ofNullable(codecServer), operations);
+        return new Gatehouse(config, lifecycle, dataPlane, Optional.ofNullable(codecServer), operations,
+            Optional.ofNullable(controlPlane));
       } catch (RuntimeException e) {
         lifecycle.close();
         throw e;
@@ -277,6 +302,62 @@ public final class Gatehouse implements AutoCloseable {
           .build();
       return lifecycle.resource("store identities", StoreIdentities.start(store, ApiKeySecrets.forStore(store),
           context, c.controlPlane().namespaceDomain()));
+    }
+
+    /**
+     * The Ops API on {@code controlPlane.address}: its own access controller (the Cloud catalog, API keys from the
+     * store, Cloud's permissions), the same audit log as the data plane, and the data plane's upstream channel for
+     * RegisterNamespace.
+     */
+    private ControlPlaneServer controlPlane(GatehouseConfig c, StoreIdentities identities, AuditLog auditLog,
+        DataPlane dataPlane, PrometheusMeterRegistry meters, ScheduledExecutorService scheduler,
+        Lifecycle lifecycle) {
+      if (identities == null) {
+        throw new ConfigException(config.origin().fileOf("controlPlane.address"), "controlPlane.address",
+            "the control plane needs the account store: set store.dir (e.g. /var/lib/gatehouse) or store.url");
+      }
+      AccountStore store = accountStore;
+      AccessController access = lifecycle.resource("control plane access controller",
+          AccessController.builder(c.global().authorization())
+              .catalog(ApiCatalog.cloud())
+              .claimMapper(identities.apiKeyMapper())
+              .authorizer(CloudAccessPolicy.INSTANCE)
+              .meterRegistry(meters)
+              .scheduler(scheduler)
+              .configOrigin(config.origin())
+              .build());
+      CallPipeline pipeline = CallPipeline.builder(access).auditLog(auditLog).build();
+      ControlPlane cp = c.controlPlane();
+      SslContext tls = cp.tls().hasCertificate()
+          ? ListenerTls.serverContext(cp.tls(), "controlPlane.tls", cp.minVersion(), config.origin()::fileOf)
+          : null;
+      if (tls == null) {
+        log.warn("the control plane serves plaintext on {} (loopback only)", cp.address());
+      }
+      ApiKeySecrets secrets = ApiKeySecrets.forStore(store);
+      ControlPlaneServer.Builder b = ControlPlaneServer.builder()
+          .listen(ConfigValidator.socketAddress(cp.address(), true))
+          .tls(tls)
+          .pipeline(pipeline)
+          .store(store)
+          .apiKeys(() -> {
+            ApiKeySecrets.NewApiKey k = secrets.generate(ApiKeySecrets.newKeyId());
+            return new ApiKeyIssuer.IssuedKey(k.keyId(), k.token(), k.secretHash());
+          })
+          .apiKeysPerOwner(cp.apiKeysPerOwner())
+          .upstream(dataPlane::upstreamChannel)
+          .shutdownGrace(c.listen().shutdownGracePeriod());
+      if (c.audit().on() && c.audit().dir() != null) {
+        try {
+          byte[] key = c.audit().encryptionKeyFile() == null ? null
+              : AuditKeys.readEncryptionKey(Path.of(c.audit().encryptionKeyFile()));
+          b.auditReader(new AuditReader(Path.of(c.audit().dir()), key));
+        } catch (java.io.IOException e) {
+          throw new ConfigException(config.origin().fileOf("audit.encryptionKeyFile"), "audit.encryptionKeyFile",
+              "cannot be read: " + e.getMessage(), e);
+        }
+      }
+      return b.build();
     }
 
     /** The audit log from {@code audit}, started before the faces and closed after them. */

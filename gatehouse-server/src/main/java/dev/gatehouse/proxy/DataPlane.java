@@ -236,6 +236,14 @@ public final class DataPlane implements AutoCloseable {
     return inflated.sum();
   }
 
+  /**
+   * A channel to the upstream frontend, on one of the data plane's own connections, for other parts of Gatehouse
+   * that call the upstream themselves (the control plane's RegisterNamespace).
+   */
+  public io.grpc.Channel upstreamChannel() {
+    return upstream.any();
+  }
+
   /** Full names of every method served. */
   public List<String> servedMethods() {
     return methods.stream().map(ProxiedMethod::fullMethodName).toList();
