@@ -334,16 +334,12 @@ public final class Gatehouse implements AutoCloseable {
       if (tls == null) {
         log.warn("the control plane serves plaintext on {} (loopback only)", cp.address());
       }
-      ApiKeySecrets secrets = ApiKeySecrets.forStore(store);
       ControlPlaneServer.Builder b = ControlPlaneServer.builder()
           .listen(ConfigValidator.socketAddress(cp.address(), true))
           .tls(tls)
           .pipeline(pipeline)
           .store(store)
-          .apiKeys(() -> {
-            ApiKeySecrets.NewApiKey k = secrets.generate(ApiKeySecrets.newKeyId());
-            return new ApiKeyIssuer.IssuedKey(k.keyId(), k.token(), k.secretHash());
-          })
+          .apiKeys(ApiKeyIssuer.of(ApiKeySecrets.forStore(store)))
           .apiKeysPerOwner(cp.apiKeysPerOwner())
           .upstream(dataPlane::upstreamChannel)
           .shutdownGrace(c.listen().shutdownGracePeriod());

@@ -10,6 +10,14 @@ public interface ApiKeyIssuer {
   /** A new key; thread-safe. */
   IssuedKey issue();
 
+  /** Keys in the store's format ({@code ghk_<id>_<secret>}), hashed under the installation's secret. */
+  static ApiKeyIssuer of(dev.gatehouse.store.ApiKeySecrets secrets) {
+    return () -> {
+      dev.gatehouse.store.ApiKeySecrets.NewApiKey k = secrets.generate(dev.gatehouse.store.ApiKeySecrets.newKeyId());
+      return new IssuedKey(k.keyId(), k.token(), k.secretHash());
+    };
+  }
+
   /**
    * A key as issued.
    *
