@@ -410,4 +410,67 @@ class ControlPlaneTest {
     refused(() -> devOps.getNamespace(GetNamespaceRequest.newBuilder().setNamespace("not-theirs").build()),
         Status.Code.PERMISSION_DENIED, "");
   }
+
+  static final io.grpc.MethodDescriptor.Marshaller<byte[]> RAW = new io.grpc.MethodDescriptor.Marshaller<>() {
+    @Override
+    public java.io.InputStream stream(byte[] value) {
+      return new java.io.ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(java.io.InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  };
+
+  /** Sends {@code body} as the request of {@code method}, with {@code token} (or none). */
+  Status.Code raw(String method, byte[] body, String token) {
+    io.grpc.Channel channel = f.stubs(null).getRawChannel();
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    if (token != null) {
+      headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+          "Bearer " + token);
+    }
+    io.grpc.MethodDescriptor<byte[], byte[]> md = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(io.temporal.api.cloud.cloudservice.v1.CloudServiceGrpc.SERVICE_NAME + "/" + method)
+        .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
+    return code(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(
+        io.grpc.ClientInterceptors.intercept(channel,
+            io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers)),
+        md, io.grpc.CallOptions.DEFAULT.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS), body));
+  }
+
+  @Test
+  void hostileRequestsGetClearStatusesAndNothingChanges() {
+    // Not protobuf: refused before anything is parsed or stored.
+    assertThat(raw("CreateNamespace", new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff}, owner.token()))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    // The namespace field with the wrong wire type (a varint where a string belongs).
+    assertThat(raw("GetNamespace", new byte[] {0x08, 0x01}, owner.token())).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    // A namespace that is not UTF-8.
+    assertThat(raw("GetNamespace", new byte[] {0x0a, 0x01, (byte) 0xc3}, owner.token()))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    // Without credentials, a large body is never read: refused on the headers.
+    assertThat(raw("CreateNamespace", new byte[3 * 1024 * 1024], null)).isEqualTo(Status.Code.UNAUTHENTICATED);
+    // Past the control plane's message limit.
+    assertThat(raw("CreateNamespace", new byte[5 * 1024 * 1024], owner.token()))
+        .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    // Methods outside the subset are not served.
+    assertThat(raw("GetUsage", new byte[0], owner.token())).isEqualTo(Status.Code.UNIMPLEMENTED);
+    assertThat(ops.getNamespaces(GetNamespacesRequest.getDefaultInstance()).getNamespacesList()).isEmpty();
+  }
+
+  @Test
+  void theCloudApiVersionHeaderIsAccepted() {
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    headers.put(io.grpc.Metadata.Key.of(ControlPlaneServer.API_VERSION_HEADER, io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+        "2024-10-01-00");
+    assertThat(ops.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers))
+        .getCurrentIdentity(GetCurrentIdentityRequest.getDefaultInstance()).getUser().getId()).isEqualTo(owner.id());
+  }
 }
