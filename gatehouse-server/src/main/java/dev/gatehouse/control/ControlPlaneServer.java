@@ -46,12 +46,24 @@ public final class ControlPlaneServer implements AutoCloseable {
   public static final String API_VERSION_HEADER = "temporal-cloud-api-version";
   /** In place of a request that could not be read (compared by identity). */
   static final byte[] UNREADABLE = new byte[0];
+  // grpc-java logs caller-provoked stream errors (an oversized message, a bad header) as WARNINGs with stack traces;
+  // caller input must not fill the log (invariant 8). Held here so the levels stay set (JUL keeps loggers weakly);
+  // an operator's own JUL level wins.
+  private static final java.util.logging.Logger NETTY_SERVER_STREAM =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+  private static final java.util.logging.Logger NETTY_SERVER_HANDLER =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
 
   private final Server server;
   private final ExecutorService storeExecutor;
   private final Duration shutdownGrace;
 
   private ControlPlaneServer(Builder b) {
+    for (java.util.logging.Logger l : new java.util.logging.Logger[] {NETTY_SERVER_STREAM, NETTY_SERVER_HANDLER}) {
+      if (l.getLevel() == null) {
+        l.setLevel(java.util.logging.Level.SEVERE);
+      }
+    }
     ApiCatalog catalog = b.pipeline.catalog();
     AtomicInteger threads = new AtomicInteger();
     // Bounded: a flood of calls queues here instead of making threads; the store's pool bounds the database.

@@ -40,19 +40,19 @@ import java.util.Map;
  * A control plane on port 0 over real TLS (the dev PKI), with a real audit log in a temp dir, against
  * {@code store}, answering {@link CloudServiceStubs} clients.
  */
-final class ControlFixture implements AutoCloseable {
+public final class ControlFixture implements AutoCloseable {
   final AccountStore store;
   final Clock clock = Clock.systemUTC();
   final TestKeyClaims keys;
   final Path auditDir;
-  final ControlPlaneServer server;
+  public final ControlPlaneServer server;
   private final AccessController access;
   private final AuditBroker audit;
   private final java.util.concurrent.ScheduledExecutorService scheduler;
-  private final DevPki pki;
+  public final DevPki pki;
   private final List<CloudServiceStubs> clients = new ArrayList<>();
 
-  ControlFixture(AccountStore store, Path dir) {
+  public ControlFixture(AccountStore store, Path dir) {
     this.store = store;
     this.keys = new TestKeyClaims(store, clock);
     this.pki = DevPki.ensure(dir.resolve("pki"));
@@ -84,7 +84,7 @@ final class ControlFixture implements AutoCloseable {
   }
 
   /** A user with {@code role} and namespace permissions, and an API key of theirs. */
-  Principal user(String email, AccountRole role, Map<String, NamespacePermission> namespaces) {
+  public Principal user(String email, AccountRole role, Map<String, NamespacePermission> namespaces) {
     User u = store.users().create(new User(CloudOps.newId(), email, new Access(role, namespaces), null));
     return new Principal(u.id(), key(u.id(), OwnerType.USER));
   }
@@ -146,5 +146,5 @@ final class ControlFixture implements AutoCloseable {
     store.close();
   }
 
-  record Principal(String id, String token) {}
+  public record Principal(String id, String token) {}
 }

@@ -30,7 +30,7 @@ import java.util.function.LongConsumer;
  * TEST-ONLY: an in-memory {@link AccountStore} with the store contract's semantics (resource versions, unique names,
  * paging), for the control plane's tests until the JDBC store lands; not for production use.
  */
-final class InMemoryAccountStore implements AccountStore {
+public final class InMemoryAccountStore implements AccountStore {
   private final Clock clock;
   private Account account;
   private long version;
@@ -44,7 +44,7 @@ final class InMemoryAccountStore implements AccountStore {
   private final Kind<ApiKey> apiKeys = new Kind<>("API key");
   private final Kind<AsyncOperation> operations = new Kind<>("async operation");
 
-  InMemoryAccountStore(Clock clock) {
+  public InMemoryAccountStore(Clock clock) {
     this.clock = clock;
   }
 
