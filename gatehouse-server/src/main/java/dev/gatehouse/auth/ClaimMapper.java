@@ -17,7 +17,9 @@ package dev.gatehouse.auth;
  *
  * <p>Implementations must be thread-safe. Choose one with {@code global.authorization.claimMapper}:
  * {@code default} (JWT bearer tokens), {@code mtls} (rules over the client certificate), {@code noop} (no identity),
- * the {@link ClaimMapperProvider#name()} of a plugin, or two of these joined by {@code +} to require both. In code,
+ * with a store {@code apiKey} and {@code namespaceCertificates} ({@link StoreIdentities}), the
+ * {@link ClaimMapperProvider#name()} of a plugin, two of these joined by {@code +} to require both, or a list
+ * separated by {@code ,} to take the first that identifies the caller. In code,
  * {@link ClaimMappers} combines mappers ({@code allOf}, {@code firstOf}) and makes the built-in ones.
  */
 public interface ClaimMapper extends AutoCloseable {

@@ -56,6 +56,7 @@ public final class ConfigValidator {
     checkCodecServer(config.codecServer(), config.listen());
     checkAudit(config.audit());
     checkControlPlane(config);
+    checkNamespaceDomain(config.controlPlane().namespaceDomain());
   }
 
   private void checkControlPlane(GatehouseConfig config) {
@@ -93,6 +94,22 @@ public final class ConfigValidator {
     }
     if (cp.apiKeysPerOwner() < 1 || cp.apiKeysPerOwner() > 1000) {
       fail("controlPlane.apiKeysPerOwner", "must be 1 to 1000 (e.g. 10)");
+    }
+  }
+
+  /** {@code controlPlane.namespaceDomain}: a DNS name namespace endpoints live under, no wildcard, no port. */
+  private void checkNamespaceDomain(String domain) {
+    if (domain == null) {
+      return;
+    }
+    String d = domain.strip();
+    if (d.endsWith(".")) {
+      d = d.substring(0, d.length() - 1);
+    }
+    String label = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    if (d.length() > 253 || !d.matches(label + "(\\." + label + ")+")) {
+      fail("controlPlane.namespaceDomain", "must be a DNS name with at least two labels, without '*' or a port "
+          + "(e.g. ns.temporal.example.com: namespace orders is then reached at orders.ns.temporal.example.com)");
     }
   }
 

@@ -157,6 +157,30 @@ class StoreIdentitiesTest {
   }
 
   @Test
+  void hostileBearerValuesAreRefusedOrIgnoredWithoutOtherFailuresOrEchoes() throws Exception {
+    serviceAccount("sa-1", access(AccountRole.NONE, Map.of("orders", NamespacePermission.WRITE)));
+    String token = key("sa-1");
+    start();
+    java.util.Random random = new java.util.Random(42);
+    String alphabet = "ghk_-+/=!\u0000\u00e9\u2603 AZaz09";
+    for (int i = 0; i < 5_000; i++) {
+      StringBuilder b = new StringBuilder(random.nextBoolean() ? "ghk_" : "");
+      int n = random.nextInt(i % 100 == 0 ? 20_000 : 80);
+      for (int j = 0; j < n; j++) {
+        b.append(random.nextInt(4) == 0 ? token.charAt(random.nextInt(token.length()))
+            : alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String value = b.toString();
+      try {
+        Claims c = ids.apiKeyMapper().getClaims(bearer(value));
+        assertThat(c.isAnonymous()).as(value).isTrue();
+      } catch (AuthenticationException e) {
+        assertThat(e.getMessage()).isIn(ApiKeyMapper.MALFORMED, ApiKeyMapper.INVALID);
+      }
+    }
+  }
+
+  @Test
   void aKeyDisabledOrDeletedIsRefusedFromTheNextCall() throws Exception {
     serviceAccount("sa-1", access(AccountRole.NONE, Map.of("orders", NamespacePermission.WRITE)));
     String token = key("sa-1");

@@ -29,7 +29,13 @@ public final class SampleWorkflows {
    * querying each, and checks their results.
    */
   public static void runGreetings(WorkflowServiceStubs stubs, String taskQueue, String idPrefix, int count) {
-    WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace("default").build());
+    runGreetings(stubs, "default", taskQueue, idPrefix, count);
+  }
+
+  /** As above, in {@code namespace}. */
+  public static void runGreetings(WorkflowServiceStubs stubs, String namespace, String taskQueue, String idPrefix,
+      int count) {
+    WorkflowClient client = WorkflowClient.newInstance(stubs, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
     WorkerFactory factory = WorkerFactory.newInstance(client);
     try {
       var worker = factory.newWorker(taskQueue);
