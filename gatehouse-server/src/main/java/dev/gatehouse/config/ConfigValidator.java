@@ -57,6 +57,7 @@ public final class ConfigValidator {
     checkAudit(config.audit());
     checkControlPlane(config);
     checkNamespaceDomain(config.controlPlane().namespaceDomain());
+    checkStore(config.store());
   }
 
   private void checkControlPlane(GatehouseConfig config) {
@@ -111,6 +112,47 @@ public final class ConfigValidator {
       fail("controlPlane.namespaceDomain", "must be a DNS name with at least two labels, without '*' or a port "
           + "(e.g. ns.temporal.example.com: namespace orders is then reached at orders.ns.temporal.example.com)");
     }
+  }
+
+  private void checkStore(Store store) {
+    boolean keyFile = store.masterKeyFile() != null && !store.masterKeyFile().isBlank();
+    boolean keyEnv = store.masterKeyEnv() != null && !store.masterKeyEnv().isBlank();
+    if (!store.configured()) {
+      if (keyFile || keyEnv || store.user() != null || store.password() != null) {
+        fail("store.dir", "the store has settings but no place (set store.dir for the SQLite file, or store.url,"
+            + " e.g. jdbc:postgresql://db.example.com:5432/gatehouse)");
+      }
+      return;
+    }
+    String url = store.url() == null || store.url().isBlank() ? null : store.url();
+    if (url != null && !url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
+      fail("store.url", "must be a jdbc:postgresql: or jdbc:sqlite: URL (e.g."
+          + " jdbc:postgresql://db.example.com:5432/gatehouse, or leave it out for gatehouse.db under store.dir)");
+    }
+    if (keyFile && keyEnv) {
+      fail("store.masterKeyEnv", "masterKeyFile and masterKeyEnv are both set (keep one: masterKeyFile for a file"
+          + " holding the key, masterKeyEnv for the name of an environment variable holding it in base64)");
+    }
+    if (keyEnv && !store.masterKeyEnv().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      fail("store.masterKeyEnv", "not an environment variable name (name the variable, e.g. GATEHOUSE_MASTER_KEY,"
+          + " not its value)");
+    }
+    if (keyFile) {
+      readableFile("store.masterKeyFile", store.masterKeyFile());
+    }
+    if (store.postgres()) {
+      if (!keyFile && !keyEnv) {
+        fail("store.masterKeyFile", "a PostgreSQL store needs a master key every replica shares (set masterKeyFile"
+            + " to a file holding 32 bytes in base64, e.g. made with: openssl rand -base64 32, or masterKeyEnv)");
+      }
+    } else if (store.user() != null || store.password() != null) {
+      fail(store.user() != null ? "store.user" : "store.password",
+          "only a PostgreSQL store takes a user and password (remove it, or set store.url to a jdbc:postgresql: URL)");
+    }
+    if (store.maxPoolSize() < 1) {
+      fail("store.maxPoolSize", "must be at least 1 (e.g. 4)");
+    }
+    positive("store.changeLogRetention", store.changeLogRetention(), "e.g. 1h");
   }
 
   private void checkAudit(Audit audit) {

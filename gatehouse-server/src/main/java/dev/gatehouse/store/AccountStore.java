@@ -14,6 +14,18 @@ import java.util.function.LongConsumer;
  */
 public interface AccountStore extends AutoCloseable {
 
+  /**
+   * Opens the store {@code settings} name: the SQLite file {@code gatehouse.db} under {@code dir}, or the database
+   * at {@code url} ({@code jdbc:sqlite:} or {@code jdbc:postgresql:}), and brings its schema up to date.
+   *
+   * @param clock the time entities are stamped with
+   * @throws StoreException {@link StoreException.Reason#UNAVAILABLE} when the database cannot be reached, the
+   *     schema cannot be migrated, or the master key is missing or is not the store's
+   */
+  static AccountStore open(dev.gatehouse.config.Store settings, java.time.Clock clock) {
+    return JdbcAccountStore.open(settings, clock, System::getenv);
+  }
+
   /** The installation's account, made by {@link #initialise}; empty before. */
   Optional<Account> account();
 
@@ -58,6 +70,20 @@ public interface AccountStore extends AutoCloseable {
    * {@code name} is bound into the ciphertext, so a value moved to another name does not decrypt.
    */
   void putSecret(String name, byte[] plaintext);
+
+  /**
+   * Stores a secret unless one of that name exists, atomically across replicas (for values made once per
+   * installation, such as the API key hashing secret).
+   *
+   * @return true when this call stored it
+   */
+  default boolean putSecretIfAbsent(String name, byte[] plaintext) {
+    if (secret(name).isPresent()) {
+      return false;
+    }
+    putSecret(name, plaintext);
+    return true;
+  }
 
   /** A secret stored with {@link #putSecret}, decrypted; empty when absent. */
   Optional<byte[]> secret(String name);

@@ -68,7 +68,8 @@ public final class ApiKeySecrets {
     if (secret.isEmpty()) {
       byte[] fresh = new byte[32];
       RANDOM.nextBytes(fresh);
-      store.putSecret(HASHING_SECRET, fresh);
+      // Replicas opening a new store at once must agree on one secret: the first write wins, the others read it.
+      store.putSecretIfAbsent(HASHING_SECRET, fresh);
       secret = store.secret(HASHING_SECRET);
     }
     return new ApiKeySecrets(secret.orElseThrow());
@@ -113,7 +114,11 @@ public final class ApiKeySecrets {
     }
     try {
       byte[] raw = Base64.getUrlDecoder().decode(secret);
-      return raw.length == SECRET_BYTES ? Optional.of(new ParsedApiKey(keyId, raw)) : Optional.empty();
+      // One spelling per secret: the last character's two spare bits must be zero.
+      if (raw.length != SECRET_BYTES || !Base64.getUrlEncoder().withoutPadding().encodeToString(raw).equals(secret)) {
+        return Optional.empty();
+      }
+      return Optional.of(new ParsedApiKey(keyId, raw));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
