@@ -221,7 +221,8 @@ public final class Gatehouse implements AutoCloseable {
         lifecycle.add(Component.of("meter registry", () -> {}, meters::close));
         ScheduledExecutorService scheduler = newScheduler();
         lifecycle.add(Component.of("scheduler", () -> {}, scheduler::shutdownNow));
-        StoreIdentities identities = storeIdentities(c, meters, scheduler, lifecycle);
+        AccountStore store = accountStore(c, lifecycle);
+        StoreIdentities identities = store == null ? null : storeIdentities(c, store, meters, scheduler, lifecycle);
         FrontendTls frontend = lifecycle.resource("frontend TLS",
             new FrontendTls(c.global().tls(), config.origin()::fileOf, meters, scheduler,
                 TlsEngine.of(c.listen().tlsEngine()), identities == null ? null : identities.trust()));
@@ -270,7 +271,7 @@ public final class Gatehouse implements AutoCloseable {
 
         ControlPlaneServer controlPlane = null;
         if (c.controlPlane().enabled()) {
-          controlPlane = controlPlane(c, identities, auditLog, dataPlane, meters, scheduler, lifecycle);
+          controlPlane = controlPlane(c, store, identities, auditLog, dataPlane, meters, scheduler, lifecycle);
           lifecycle.add(Component.of("control plane", controlPlane::start, controlPlane));
         }
 
@@ -288,12 +289,8 @@ public final class Gatehouse implements AutoCloseable {
      * The store's identities (API keys, namespace CAs) when a store is given or configured, else {@code null}: read
      * once here, then kept current from the store's changes.
      */
-    private StoreIdentities storeIdentities(GatehouseConfig c, PrometheusMeterRegistry meters,
+    private StoreIdentities storeIdentities(GatehouseConfig c, AccountStore store, PrometheusMeterRegistry meters,
         ScheduledExecutorService scheduler, Lifecycle lifecycle) {
-      AccountStore store = accountStore;
-      if (store == null) {
-        return null;
-      }
       PluginContext context = PluginContext.builder(c.global().authorization())
           .origin(config.origin())
           .meterRegistry(meters)
@@ -305,18 +302,35 @@ public final class Gatehouse implements AutoCloseable {
     }
 
     /**
+     * The account store: the one given to {@link #withAccountStore} (the caller owns it), else the one
+     * {@code store} configures (opened here, closed with Gatehouse), else none.
+     */
+    private AccountStore accountStore(GatehouseConfig c, Lifecycle lifecycle) {
+      if (accountStore != null) {
+        return accountStore;
+      }
+      if (!c.store().configured()) {
+        return null;
+      }
+      return lifecycle.resource("account store", AccountStore.open(c.store(), java.time.Clock.systemUTC()));
+    }
+
+    /**
      * The Ops API on {@code controlPlane.address}: its own access controller (the Cloud catalog, API keys from the
      * store, Cloud's permissions), the same audit log as the data plane, and the data plane's upstream channel for
      * RegisterNamespace.
      */
-    private ControlPlaneServer controlPlane(GatehouseConfig c, StoreIdentities identities, AuditLog auditLog,
+    private ControlPlaneServer controlPlane(GatehouseConfig c, AccountStore store, StoreIdentities identities,
+        AuditLog auditLog,
         DataPlane dataPlane, PrometheusMeterRegistry meters, ScheduledExecutorService scheduler,
         Lifecycle lifecycle) {
       if (identities == null) {
         throw new ConfigException(config.origin().fileOf("controlPlane.address"), "controlPlane.address",
             "the control plane needs the account store: set store.dir (e.g. /var/lib/gatehouse) or store.url");
       }
-      AccountStore store = accountStore;
+      if (store.account().isEmpty()) {
+        log.warn("the store has no account yet: run `gatehouse init` to make the first Owner and their API key");
+      }
       AccessController access = lifecycle.resource("control plane access controller",
           AccessController.builder(c.global().authorization())
               .catalog(ApiCatalog.cloud())
@@ -342,6 +356,7 @@ public final class Gatehouse implements AutoCloseable {
           .apiKeys(ApiKeyIssuer.of(ApiKeySecrets.forStore(store)))
           .apiKeysPerOwner(cp.apiKeysPerOwner())
           .upstream(dataPlane::upstreamChannel)
+          .afterChange(identities::refreshNow)
           .shutdownGrace(c.listen().shutdownGracePeriod());
       if (c.audit().on() && c.audit().dir() != null) {
         try {

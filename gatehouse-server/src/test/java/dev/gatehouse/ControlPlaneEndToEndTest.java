@@ -22,7 +22,6 @@ import dev.gatehouse.dev.EmbeddedTemporal;
 import dev.gatehouse.e2e.SampleWorkflows;
 import dev.gatehouse.store.AccountStore;
 import dev.gatehouse.store.ApiKeySecrets;
-import dev.gatehouse.store.InMemoryAccountStore;
 import dev.gatehouse.tls.CertificateAuthority;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -73,7 +72,6 @@ class ControlPlaneEndToEndTest {
   @TempDir static Path dir;
   static DevPki pki;
   static EmbeddedTemporal upstream;
-  static AccountStore store;
   static Gatehouse gatehouse;
   static String ownerToken;
 
@@ -81,10 +79,12 @@ class ControlPlaneEndToEndTest {
   static void start() throws Exception {
     pki = DevPki.ensure(dir.resolve("pki"));
     upstream = EmbeddedTemporal.start(0, DevCluster.upstreamTls(pki));
-    // TEST-ONLY store (identity branch's in-memory AccountStore) until the JDBC store lands.
-    store = new InMemoryAccountStore();
-    ownerToken = Bootstrap.initialise(store, ApiKeyIssuer.of(ApiKeySecrets.forStore(store)), "owner@example.com",
-        Bootstrap.DEFAULT_KEY_LIFETIME, Clock.systemUTC()).orElseThrow().token();
+    // As `gatehouse init` does: the store, the account, the first Owner and their key; then `start` opens it.
+    Store storeConfig = new Store(null, dir.resolve("store").toString(), null, null);
+    try (AccountStore store = AccountStore.open(storeConfig, Clock.systemUTC())) {
+      ownerToken = Bootstrap.initialise(store, ApiKeyIssuer.of(ApiKeySecrets.forStore(store)), "owner@example.com",
+          Bootstrap.DEFAULT_KEY_LIFETIME, Clock.systemUTC()).orElseThrow().token();
+    }
     GatehouseConfig base = DevCluster.config(pki, upstream.port(), "localhost");
     ServerTls serverOnly = new ServerTls(pki.serverCert().toString(), pki.serverKey().toString(), null, null, null,
         null, false);
@@ -95,9 +95,9 @@ class ControlPlaneEndToEndTest {
         new Listen("127.0.0.1:0", null, Duration.ofSeconds(5)), base.upstream(), null,
         new Audit(true, "blocking", "n1", dir.resolve("audit").toString(), null, null, null, false, null, null, null,
             null, null, null),
-        new Store(null, dir.resolve("store").toString(), null, null),
+        storeConfig,
         new ControlPlane("127.0.0.1:0", serverOnly, null), null, null);
-    gatehouse = Gatehouse.builder().withConfig(config).withAccountStore(store).build().start();
+    gatehouse = Gatehouse.builder().withConfig(config).build().start();
   }
 
   @AfterAll

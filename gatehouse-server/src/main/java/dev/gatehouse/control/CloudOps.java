@@ -51,9 +51,11 @@ final class CloudOps {
   private final int apiKeysPerOwner;
   private final NamespaceRegistrar registrar;
   private final AuditLogQuery auditLogs;
+  private final Runnable afterChange;
 
   CloudOps(AccountStore store, ApiKeyIssuer keys, Clock clock, int apiKeysPerOwner, NamespaceRegistrar registrar,
-      AuditLogQuery auditLogs) {
+      AuditLogQuery auditLogs, Runnable afterChange) {
+    this.afterChange = afterChange == null ? () -> {} : afterChange;
     this.store = Objects.requireNonNull(store);
     this.keys = Objects.requireNonNull(keys);
     this.clock = Objects.requireNonNull(clock);
@@ -76,7 +78,12 @@ final class CloudOps {
         throw new OpsException(Status.ALREADY_EXISTS.withDescription("async_operation_id " + Validation.printable(id)
             + " was already used"));
       }
-      return dispatch(method, request, caller);
+      Message answer = dispatch(method, request, caller);
+      if (!method.startsWith("Get")) {
+        // Read-your-writes on this replica: the identities in force include this change before the answer.
+        afterChange.run();
+      }
+      return answer;
     } catch (StoreException e) {
       throw new OpsException(statusOf(e));
     } catch (IllegalArgumentException e) {

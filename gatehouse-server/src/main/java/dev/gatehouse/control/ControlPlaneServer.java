@@ -76,7 +76,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     this.shutdownGrace = b.shutdownGrace;
     NamespaceRegistrar registrar = b.upstream == null ? NamespaceRegistrar.NONE : new UpstreamRegistrar(b.upstream);
     CloudOps ops = new CloudOps(b.store, b.keys, b.clock, b.apiKeysPerOwner, registrar,
-        b.auditReader == null ? AuditLogQuery.NONE : new AuditLogQuery(b.auditReader));
+        b.auditReader == null ? AuditLogQuery.NONE : new AuditLogQuery(b.auditReader), b.afterChange);
     Metadata.Key<String> tokenHeader = Metadata.Key.of(
         b.pipeline.authHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
     Metadata.Key<String> extraHeader = Metadata.Key.of(
@@ -196,6 +196,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     private Supplier<Channel> upstream;
     private AuditReader auditReader;
     private int storeThreads = 4;
+    private Runnable afterChange;
     private Duration shutdownGrace = Duration.ofSeconds(10);
 
     private Builder() {}
@@ -248,6 +249,15 @@ public final class ControlPlaneServer implements AutoCloseable {
     /** The audit log's file sink, for GetAuditLogs; without it, GetAuditLogs answers FAILED_PRECONDITION. */
     public Builder auditReader(AuditReader reader) {
       this.auditReader = reader;
+      return this;
+    }
+
+    /**
+     * Runs on the store executor after every change, before the answer: the data plane's identities catch up
+     * ({@code StoreIdentities::refreshNow}), so the caller's next call on this replica sees the change.
+     */
+    public Builder afterChange(Runnable action) {
+      this.afterChange = action;
       return this;
     }
 

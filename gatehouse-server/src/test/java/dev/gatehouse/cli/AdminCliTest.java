@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gatehouse.control.ControlFixture;
-import dev.gatehouse.control.InMemoryAccountStore;
+import dev.gatehouse.config.Store;
+import dev.gatehouse.store.AccountStore;
 import dev.gatehouse.store.AccountRole;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -30,7 +31,8 @@ class AdminCliTest {
 
   @BeforeEach
   void start() {
-    f = new ControlFixture(new InMemoryAccountStore(Clock.systemUTC()), dir);
+    f = new ControlFixture(AccountStore.open(new Store(null, dir.resolve("store").toString(), null, null),
+        Clock.systemUTC()), dir);
     owner = f.user("owner@example.com", AccountRole.OWNER, Map.of());
   }
 
@@ -61,6 +63,11 @@ class AdminCliTest {
     }
   }
 
+  // The server runs in this JVM and logs to the same stdout; the command's JSON is the object in it.
+  static JsonNode json(String out) throws Exception {
+    return new ObjectMapper().readTree(out.substring(out.indexOf('{'), out.lastIndexOf('}') + 1));
+  }
+
   @Test
   void namespacesServiceAccountsAndKeysFromTheCommandLine() throws Exception {
     Path ca = dir.resolve("ca.pem");
@@ -73,13 +80,13 @@ class AdminCliTest {
 
     Run list = admin("namespace", "list");
     assertThat(list.out()).contains("NAMESPACE", "orders", "7d");
-    JsonNode json = new ObjectMapper().readTree(admin("namespace", "get", "orders", "--output", "json").out());
+    JsonNode json = json(admin("namespace", "get", "orders", "--output", "json").out());
     assertThat(json.path("namespace").path("spec").path("mtlsAuth").path("certificateFilters").get(0)
         .path("commonName").asText()).isEqualTo("orders-worker-*");
 
     Run sa = admin("service-account", "create", "orders-worker", "--scoped", "orders=write", "--output", "json");
     assertThat(sa.code()).as(sa.err()).isZero();
-    String saId = new ObjectMapper().readTree(sa.out()).path("serviceAccountId").asText();
+    String saId = json(sa.out()).path("serviceAccountId").asText();
     Run key = admin("api-key", "create", "--owner-id", saId, "--owner-type", "service-account", "--name", "worker",
         "--expiry", "30d");
     assertThat(key.out()).contains("token", "shown this once");

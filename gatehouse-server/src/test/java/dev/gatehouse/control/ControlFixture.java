@@ -8,6 +8,8 @@ import dev.gatehouse.audit.AuditReader;
 import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.auth.CloudAccessPolicy;
 import dev.gatehouse.auth.PluginContext;
+import dev.gatehouse.auth.StoreIdentities;
+import dev.gatehouse.store.ApiKeySecrets;
 import dev.gatehouse.config.Audit;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.dev.DevPki;
@@ -43,7 +45,8 @@ import java.util.Map;
 public final class ControlFixture implements AutoCloseable {
   final AccountStore store;
   final Clock clock = Clock.systemUTC();
-  final TestKeyClaims keys;
+  final ApiKeyIssuer keys;
+  final StoreIdentities identities;
   final Path auditDir;
   public final ControlPlaneServer server;
   private final AccessController access;
@@ -54,15 +57,17 @@ public final class ControlFixture implements AutoCloseable {
 
   public ControlFixture(AccountStore store, Path dir) {
     this.store = store;
-    this.keys = new TestKeyClaims(store, clock);
+    ApiKeySecrets secrets = ApiKeySecrets.forStore(store);
+    this.keys = ApiKeyIssuer.of(secrets);
     this.pki = DevPki.ensure(dir.resolve("pki"));
     this.auditDir = dir.resolve("audit");
     Authorization auth = Authorization.DEFAULT;
-    this.access = AccessController.builder(auth).catalog(ApiCatalog.cloud()).claimMapper(keys)
+    this.scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    this.identities = StoreIdentities.start(store, secrets, PluginContext.builder(auth).scheduler(scheduler).build());
+    this.access = AccessController.builder(auth).catalog(ApiCatalog.cloud()).claimMapper(identities.apiKeyMapper())
         .authorizer(CloudAccessPolicy.INSTANCE).build();
     Audit config = new Audit(true, "blocking", "n1", auditDir.toString(), null, null, null, false, null, null,
         null, null, null, null);
-    this.scheduler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     this.audit = AuditLogs.fromConfig(config, ApiCatalog.cloud(),
         PluginContext.builder(auth).scheduler(scheduler).build());
     audit.start();
@@ -78,6 +83,7 @@ public final class ControlFixture implements AutoCloseable {
         .clock(clock)
         .apiKeysPerOwner(3)
         .auditReader(new AuditReader(auditDir))
+        .afterChange(identities::refreshNow)
         .build()
         .start();
     store.initialise("test-account");
@@ -86,13 +92,17 @@ public final class ControlFixture implements AutoCloseable {
   /** A user with {@code role} and namespace permissions, and an API key of theirs. */
   public Principal user(String email, AccountRole role, Map<String, NamespacePermission> namespaces) {
     User u = store.users().create(new User(CloudOps.newId(), email, new Access(role, namespaces), null));
-    return new Principal(u.id(), key(u.id(), OwnerType.USER));
+    String token = key(u.id(), OwnerType.USER);
+    identities.refreshNow();
+    return new Principal(u.id(), token);
   }
 
   Principal serviceAccount(String name, AccountRole role, Map<String, NamespacePermission> namespaces) {
     ServiceAccount s = store.serviceAccounts().create(new ServiceAccount(CloudOps.newId(), name, "",
         new Access(role, namespaces), null, null, null));
-    return new Principal(s.id(), key(s.id(), OwnerType.SERVICE_ACCOUNT));
+    String token = key(s.id(), OwnerType.SERVICE_ACCOUNT);
+    identities.refreshNow();
+    return new Principal(s.id(), token);
   }
 
   private String key(String owner, OwnerType type) {
@@ -142,6 +152,7 @@ public final class ControlFixture implements AutoCloseable {
     server.close();
     audit.close();
     access.close();
+    identities.close();
     scheduler.shutdownNow();
     store.close();
   }

@@ -33,21 +33,23 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Ops API over TLS with {@code CloudServiceStubs}: every family, the bad-input answers, the role table. */
-class ControlPlaneTest {
+/**
+ * The Ops API over TLS with {@code CloudServiceStubs}, on the real store: every family, the bad-input answers, the
+ * Developer's refused self-escalation. Runs once per database ({@link SqliteControlPlaneTest},
+ * {@link PostgresControlPlaneTest}).
+ */
+abstract class ControlPlaneTest {
   @TempDir Path dir;
   ControlFixture f;
   ControlFixture.Principal owner;
   CloudServiceGrpc.CloudServiceBlockingStub ops;
 
-  /** The store under test; the JDBC store's suites override this. */
-  Supplier<dev.gatehouse.store.AccountStore> stores() {
-    return () -> new InMemoryAccountStore(java.time.Clock.systemUTC());
-  }
+  /** A new, empty store for one test. */
+  abstract dev.gatehouse.store.AccountStore store(Path dir) throws Exception;
 
   @BeforeEach
-  void start() {
-    f = new ControlFixture(stores().get(), dir);
+  void start() throws Exception {
+    f = new ControlFixture(store(dir), dir);
     owner = f.user("owner@example.com", AccountRole.OWNER, Map.of());
     ops = f.as(owner.token());
   }
