@@ -186,7 +186,7 @@ final class Validation {
     return text;
   }
 
-  /** Cloud's filter rules: at least one field per filter, a {@code *} only as a field's last character. */
+  /** Cloud's filter rules: at least one field per filter, one {@code *} at most, first or last in a field. */
   static List<CertificateFilter> certificateFilters(List<CertificateFilterSpec> specs) {
     if (specs.size() > MAX_CERTIFICATE_FILTERS) {
       throw invalid("mtls_auth.certificate_filters has " + specs.size() + " filters; the limit is "
@@ -212,10 +212,11 @@ final class Validation {
   }
 
   private static void filterValue(String field, String value) {
+    // Cloud's rule, the one the data plane matches with: at most one '*', as the first or the last character.
     int star = value.indexOf('*');
-    if (star >= 0 && star != value.length() - 1) {
-      throw invalid(field + " \"" + printable(value) + "\" has a '*' that is not its last character;"
-          + " a wildcard may only end a value, e.g. \"worker-*\"");
+    if (star >= 0 && (value.indexOf('*', star + 1) >= 0 || (star != 0 && star != value.length() - 1))) {
+      throw invalid(field + " \"" + printable(value) + "\" has a '*' in the middle or more than one;"
+          + " one wildcard may start or end a value, e.g. \"worker-*\" or \"*.acme.internal\"");
     }
     if (value.length() > 256) {
       throw invalid(field + " is longer than 256 characters");

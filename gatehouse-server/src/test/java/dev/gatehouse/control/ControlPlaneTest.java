@@ -210,7 +210,13 @@ abstract class ControlPlaneTest {
 
     refused(() -> ops.createNamespace(withCa("f", caPem("f"),
         CertificateFilterSpec.newBuilder().setCommonName("work*er").build())),
-        Status.Code.INVALID_ARGUMENT, "'*'");
+        Status.Code.INVALID_ARGUMENT, "'*' in the middle");
+    refused(() -> ops.createNamespace(withCa("f2", caPem("f2"),
+        CertificateFilterSpec.newBuilder().setCommonName("*worker*").build())),
+        Status.Code.INVALID_ARGUMENT, "more than one");
+    ops.createNamespace(withCa("leading-wildcard", caPem("ok"),
+        CertificateFilterSpec.newBuilder().setSubjectAlternativeName("*.acme.internal").build()));
+    ops.deleteNamespace(DeleteNamespaceRequest.newBuilder().setNamespace("leading-wildcard").build());
     refused(() -> ops.createNamespace(withCa("g", caPem("g"), CertificateFilterSpec.getDefaultInstance())),
         Status.Code.INVALID_ARGUMENT, "sets no field");
     refused(() -> ops.createNamespace(CreateNamespaceRequest.newBuilder()
