@@ -187,9 +187,16 @@ final class RecordFormat {
 
   private static void writePrincipal(JsonGenerator g, Claims claims) throws IOException {
     g.writeObjectFieldStart("principal");
-    g.writeStringField("type", claims.isAnonymous() ? "anonymous" : nonNull(claims.authType(), "unknown"));
+    // A store principal (user or service account) is named as Cloud's audit log names it; others by subject.
+    Object type = claims.extensions().get(dev.gatehouse.auth.StoreClaims.PRINCIPAL_TYPE);
+    Object name = claims.extensions().get(dev.gatehouse.auth.StoreClaims.PRINCIPAL_NAME);
+    g.writeStringField("type", claims.isAnonymous() ? "anonymous"
+        : type instanceof String t ? t : nonNull(claims.authType(), "unknown"));
     g.writeStringField("id", nonNull(claims.subject(), ""));
-    g.writeStringField("name", nonNull(claims.subject(), ""));
+    g.writeStringField("name", name instanceof String n ? n : nonNull(claims.subject(), ""));
+    if (claims.extensions().get(dev.gatehouse.auth.StoreClaims.API_KEY_ID) instanceof String keyId) {
+      g.writeStringField("api_key_id", keyId);
+    }
     g.writeEndObject();
   }
 

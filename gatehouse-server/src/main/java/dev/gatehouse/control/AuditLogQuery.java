@@ -89,7 +89,7 @@ class AuditLogQuery {
         .setType(p.path("type").asText())
         .setId(p.path("id").asText())
         .setName(p.path("name").asText())
-        .setApiKeyId(d.path("api_key_id").asText()));
+        .setApiKeyId(p.path("api_key_id").asText(d.path("api_key_id").asText())));
     if (d.isObject()) {
       Struct.Builder details = Struct.newBuilder();
       try {
