@@ -286,8 +286,9 @@ public final class Gatehouse implements AutoCloseable {
     }
 
     /**
-     * The store's identities (API keys, namespace CAs) when a store is given or configured, else {@code null}: read
-     * once here, then kept current from the store's changes.
+     * The store's identities (API keys, namespace CAs) when a store is given ({@link #withAccountStore}) or
+     * configured ({@code store}, opened here and closed after everything that uses it), else {@code null}: read once
+     * here, then kept current from the store's changes.
      */
     private StoreIdentities storeIdentities(GatehouseConfig c, AccountStore store, PrometheusMeterRegistry meters,
         ScheduledExecutorService scheduler, Lifecycle lifecycle) {

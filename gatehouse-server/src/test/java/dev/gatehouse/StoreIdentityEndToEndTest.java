@@ -20,7 +20,6 @@ import dev.gatehouse.store.AccountRole;
 import dev.gatehouse.store.AccountStore;
 import dev.gatehouse.store.ApiKey;
 import dev.gatehouse.store.ApiKeySecrets;
-import dev.gatehouse.store.InMemoryAccountStore;
 import dev.gatehouse.store.Namespace;
 import dev.gatehouse.store.NamespacePermission;
 import dev.gatehouse.store.OwnerType;
@@ -49,7 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Data-plane identity from the store, through the real gateway with a real SDK worker: API keys, per-namespace
  * client CAs and namespace endpoints by SNI. The listener has no static client CAs: every client CA comes from a
- * namespace in the store, added and removed while the gateway runs.
+ * namespace in the store (SQLite), added and removed while the gateway runs.
  */
 class StoreIdentityEndToEndTest {
   private static final String DOMAIN = "ns.example.com";
@@ -71,7 +70,12 @@ class StoreIdentityEndToEndTest {
         .write(dir.resolve("server.pem"), dir.resolve("server-key.pem"));
     Files.writeString(dir.resolve("server-ca.pem"), serverCa.certificatePem());
 
-    store = new InMemoryAccountStore();
+    byte[] masterKey = new byte[32];
+    new java.security.SecureRandom().nextBytes(masterKey);
+    Path keyFile = Files.writeString(dir.resolve("master.key"),
+        java.util.Base64.getEncoder().encodeToString(masterKey));
+    store = AccountStore.open(new dev.gatehouse.config.Store(null, dir.resolve("data").toString(), keyFile.toString(),
+        null), java.time.Clock.systemUTC());
     secrets = ApiKeySecrets.forStore(store);
     store.namespaces().create(new Namespace("orders", ordersCa.certificatePem(), List.of(), true, true, null, 30,
         null));
@@ -175,9 +179,8 @@ class StoreIdentityEndToEndTest {
   }
 
   /**
-   * Two replicas on one store: a key disabled through one is refused by the other within a second. (With the
-   * test-only in-memory store both replicas follow the same change feed; the PostgreSQL store's NOTIFY path is
-   * exercised the same way once the store branch provides it.)
+   * Two gateways on one store handle: a key disabled through it is refused by both within a second (separate
+   * PostgreSQL replicas: {@link ReplicaRevocationTest}).
    */
   @Test
   void aKeyDisabledThroughOneReplicaIsRefusedByTheOtherWithinASecond() throws Exception {

@@ -187,16 +187,11 @@ final class RecordFormat {
 
   private static void writePrincipal(JsonGenerator g, Claims claims) throws IOException {
     g.writeObjectFieldStart("principal");
-    // A store principal (user or service account) is named as Cloud's audit log names it; others by subject.
-    Object type = claims.extensions().get(dev.gatehouse.auth.StoreClaims.PRINCIPAL_TYPE);
-    Object name = claims.extensions().get(dev.gatehouse.auth.StoreClaims.PRINCIPAL_NAME);
-    g.writeStringField("type", claims.isAnonymous() ? "anonymous"
-        : type instanceof String t ? t : nonNull(claims.authType(), "unknown"));
+    g.writeStringField("type", claims.isAnonymous() ? "anonymous" : nonNull(claims.authType(), "unknown"));
     g.writeStringField("id", nonNull(claims.subject(), ""));
+    // A store principal's name is its email or service account name; otherwise the subject names it.
+    Object name = claims.extensions().get(dev.gatehouse.auth.StoreClaims.PRINCIPAL_NAME);
     g.writeStringField("name", name instanceof String n ? n : nonNull(claims.subject(), ""));
-    if (claims.extensions().get(dev.gatehouse.auth.StoreClaims.API_KEY_ID) instanceof String keyId) {
-      g.writeStringField("api_key_id", keyId);
-    }
     g.writeEndObject();
   }
 
@@ -249,7 +244,8 @@ final class RecordFormat {
         g.writeStringField("token_jti", jti);
       }
     }
-    if (claims.extensions().get("api_key_id") instanceof String keyId) {
+    Object storeKey = claims.extensions().get(dev.gatehouse.auth.StoreClaims.API_KEY_ID);
+    if ((storeKey != null ? storeKey : claims.extensions().get("api_key_id")) instanceof String keyId) {
       g.writeStringField("api_key_id", keyId);
     }
     g.writeStringField("remote_address", address(call.remoteAddress()));

@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  * <p>A Gatehouse key that is malformed, unknown, has another secret, is disabled, expired or whose owner is gone is
  * refused (UNAUTHENTICATED), and is never passed on to a weaker mapper. Disabled and expired are told only to a
  * caller who proved the secret. The secret's keyed hash is compared in constant time, and computed for unknown keys
- * too, so the answer's timing does not tell which key ids exist.
+ * too, so the answer's timing does not tell which key ids exist. A token that verified is remembered for the store
+ * version in force (bounded), so its next calls skip the hash; every other check runs on every call.
  */
 final class ApiKeyMapper implements ClaimMapper {
   static final String INVALID = "invalid API key";
@@ -52,18 +53,28 @@ final class ApiKeyMapper implements ClaimMapper {
     if (token == null || !token.startsWith(ApiKeySecrets.PREFIX)) {
       return Claims.anonymous();
     }
-    Optional<ApiKeySecrets.ParsedApiKey> parsed = secrets.parse(token);
-    if (parsed.isEmpty()) {
-      throw new AuthenticationException(MALFORMED);
-    }
-    String keyId = parsed.get().keyId();
     IdentityDirectory dir = directory.get();
-    ApiKey key = dir.keys.get(keyId);
-    byte[] stored = dir.hashes.get(keyId);
-    byte[] presented = secrets.hash(parsed.get().secret());
-    boolean matches = MessageDigest.isEqual(stored == null ? NO_HASH : stored, presented);
-    if (key == null || stored == null || !matches) {
-      throw new AuthenticationException(INVALID);
+    String keyId = dir.verifiedTokens.get(token);
+    ApiKey key;
+    if (keyId != null) {
+      key = dir.keys.get(keyId);
+      if (key == null) {
+        throw new AuthenticationException(INVALID);
+      }
+    } else {
+      Optional<ApiKeySecrets.ParsedApiKey> parsed = secrets.parse(token);
+      if (parsed.isEmpty()) {
+        throw new AuthenticationException(MALFORMED);
+      }
+      keyId = parsed.get().keyId();
+      key = dir.keys.get(keyId);
+      byte[] stored = dir.hashes.get(keyId);
+      byte[] presented = secrets.hash(parsed.get().secret());
+      boolean matches = MessageDigest.isEqual(stored == null ? NO_HASH : stored, presented);
+      if (key == null || stored == null || !matches) {
+        throw new AuthenticationException(INVALID);
+      }
+      IdentityDirectory.remember(dir.verifiedTokens, token, keyId);
     }
     IdentityDirectory.Principal owner = dir.principals.get(key.ownerId());
     if (owner == null || owner.type() != key.ownerType()) {

@@ -56,6 +56,11 @@ final class IdentityDirectory {
   final Map<List<X509Certificate>, NamespaceCertificates.Grants> chains = new ConcurrentHashMap<>();
   /** The claims of each API key used in this version. */
   final Map<String, Claims> keyClaims = new ConcurrentHashMap<>();
+  /**
+   * API key tokens whose secret verified against this version's hash, to their key id: the keyed hash is computed
+   * once per token and version, as the JWT mapper caches verified tokens. Held in memory only, like the request.
+   */
+  final Map<String, String> verifiedTokens = new ConcurrentHashMap<>();
 
   /** A namespace with its accepted CAs parsed and its filters compiled. */
   record NamespacePolicy(Namespace namespace, String pem, CaBundle cas, List<CertificateFields.Filter> filters,
@@ -230,7 +235,8 @@ final class IdentityDirectory {
       try {
         CertificateFields.Filter compiled = CertificateFields.Filter.compile(blankToNull(f.commonName()),
             blankToNull(f.organization()), blankToNull(f.organizationalUnit()),
-            blankToNull(f.subjectAlternativeName()), key, (k, problem) -> new IllegalArgumentException(k + " " + problem));
+            blankToNull(f.subjectAlternativeName()), key,
+            (k, problem) -> new IllegalArgumentException(k + " " + problem));
         if (compiled.matchesEverything()) {
           throw new IllegalArgumentException(key + " sets no field");
         }

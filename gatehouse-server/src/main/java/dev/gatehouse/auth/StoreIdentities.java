@@ -208,9 +208,6 @@ public final class StoreIdentities implements AutoCloseable {
       return false;
     }
     directory = next;
-    synchronized (versionMonitor) {
-      versionMonitor.notifyAll();
-    }
     if (next.trust != current.trust) {
       for (Consumer<NamespaceTrust> l : trustListeners) {
         try {
@@ -219,6 +216,10 @@ public final class StoreIdentities implements AutoCloseable {
           log.warn("namespace CA listener failed: {}", e.getClass().getName());
         }
       }
+    }
+    // Waiters see the version once the handshake trusts what it says too.
+    synchronized (versionMonitor) {
+      versionMonitor.notifyAll();
     }
     log.debug("store identities at version {}", next.version);
     return true;

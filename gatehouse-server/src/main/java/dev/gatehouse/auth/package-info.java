@@ -12,5 +12,9 @@
  * {@link dev.gatehouse.auth.PluginContext} (configuration, its origin, metrics, scheduler, clock).
  * {@link dev.gatehouse.auth.ClaimMappers} combines mappers and makes the built-in ones. Mappers and authorizers run
  * on event loops and must not block.
+ *
+ * <p>With a store, {@link dev.gatehouse.auth.StoreIdentities} holds the store's identities in memory (API keys, the
+ * roles of users, groups and service accounts, each namespace's client CAs) and provides the {@code apiKey} and
+ * {@code namespaceCertificates} mappers; {@link dev.gatehouse.auth.StoreClaims} names what their claims carry.
  */
 package dev.gatehouse.auth;

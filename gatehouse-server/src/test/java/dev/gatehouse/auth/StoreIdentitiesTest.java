@@ -320,9 +320,11 @@ class StoreIdentitiesTest {
     String saAdmin = key("sa-admin");
     start();
     assertThat(ids.apiKeyMapper().getClaims(bearer(owner)).system()).isEqualTo(Role.ADMIN);
-    assertThat(ids.apiKeyMapper().getClaims(bearer(owner)).extensions()).containsEntry(StoreClaims.ACCOUNT_ROLE, "OWNER");
+    assertThat(ids.apiKeyMapper().getClaims(bearer(owner)).extensions())
+        .containsEntry(StoreClaims.ACCOUNT_ROLE, "OWNER");
     assertThat(ids.apiKeyMapper().getClaims(bearer(viaGroup)).system()).isEqualTo(Role.ADMIN);
-    assertThat(ids.apiKeyMapper().getClaims(bearer(viaGroup)).extensions()).containsEntry(StoreClaims.ACCOUNT_ROLE, "ADMIN");
+    assertThat(ids.apiKeyMapper().getClaims(bearer(viaGroup)).extensions())
+        .containsEntry(StoreClaims.ACCOUNT_ROLE, "ADMIN");
     assertThat(ids.apiKeyMapper().getClaims(bearer(saAdmin)).system()).isEqualTo(Role.ADMIN);
     assertThat(ids.apiKeyMapper().getClaims(bearer(dev)).system()).isEqualTo(Role.UNDEFINED);
   }
@@ -454,6 +456,27 @@ class StoreIdentitiesTest {
           .isEqualTo(AccessCheck.Outcome.PERMISSION_DENIED);
       // Off the endpoints, the owner is admin everywhere the keys are accepted.
       assertThat(ac.check(bearer(owner), WF + "StartWorkflowExecution", "billing", null).allowed()).isTrue();
+    }
+  }
+
+  @Test
+  void byDefaultAnApiKeyIsAskedFirstAndAJwtStillWorks(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    serviceAccount("sa-1", access(AccountRole.NONE, Map.of("orders", NamespacePermission.WRITE)));
+    String token = key("sa-1");
+    start();
+    try (Fixture f = new Fixture(dir, c -> c.claimMapper = "default", b -> b.storeIdentities(ids))) {
+      assertThat(f.check(bearer(token), WF + "StartWorkflowExecution", "orders").allowed()).isTrue();
+      AccessCheck jwt = f.check(Fixture.bearer(Fixture.token("alice", "billing:write")), WF + "StartWorkflowExecution",
+          "billing");
+      assertThat(jwt.allowed()).isTrue();
+      assertThat(jwt.claims().authType()).isEqualTo("jwt");
+      // A refused key does not fall through to the JWT mapper; a bad JWT is refused as before.
+      String unknown = secrets.generate(ApiKeySecrets.newKeyId()).token();
+      assertThat(f.check(bearer(unknown), WF + "StartWorkflowExecution", "orders").outcome())
+          .isEqualTo(AccessCheck.Outcome.UNAUTHENTICATED);
+      assertThat(f.check(bearer("eyJhbGciOiJFUzI1NiJ9.e30.bad"), WF + "StartWorkflowExecution", "orders").outcome())
+          .isEqualTo(AccessCheck.Outcome.UNAUTHENTICATED);
     }
   }
 

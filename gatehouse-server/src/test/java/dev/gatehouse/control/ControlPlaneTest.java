@@ -380,9 +380,8 @@ abstract class ControlPlaneTest {
         .filter(r -> r.path("raw_details").path("decision").asText().equals("deny"))
         .findFirst().orElseThrow();
     assertThat(denied.path("principal").path("id").asText()).isEqualTo(dev.id());
-    assertThat(denied.path("principal").path("type").asText()).isEqualTo("user");
     assertThat(denied.path("principal").path("name").asText()).isEqualTo("dev@example.com");
-    assertThat(denied.path("principal").path("api_key_id").asText()).isNotEmpty();
+    assertThat(denied.path("raw_details").path("api_key_id").asText()).isNotEmpty();
     assertThat(denied.path("raw_details").path("face").asText()).isEqualTo("control");
     assertThat(denied.path("raw_details").path("reason").asText()).contains("granting account role admin");
 
