@@ -26,6 +26,20 @@ public interface AccountStore extends AutoCloseable {
     return JdbcAccountStore.open(settings, clock, System::getenv);
   }
 
+  /**
+   * {@link #open(dev.gatehouse.config.Store, java.time.Clock)} with the master key in a KMS or HSM: on first open
+   * the store makes a random 32-byte master key, has {@code masterKeyProvider} wrap it under its active key, and
+   * keeps only the wrapped key; every open unwraps it once. {@code masterKeyFile} and {@code masterKeyEnv} must be
+   * unset.
+   *
+   * @throws StoreException {@link StoreException.Reason#UNAVAILABLE} also when the provider fails, naming no key
+   */
+  static AccountStore open(dev.gatehouse.config.Store settings, java.time.Clock clock,
+      dev.gatehouse.codec.KeyProvider masterKeyProvider) {
+    java.util.Objects.requireNonNull(masterKeyProvider, "masterKeyProvider");
+    return JdbcAccountStore.open(settings, clock, System::getenv, JdbcAccountStore.POLL, masterKeyProvider);
+  }
+
   /** The installation's account, made by {@link #initialise}; empty before. */
   Optional<Account> account();
 

@@ -46,6 +46,11 @@ enum Dialect {
     return false;
   }
 
+  /** The SQL function that takes the larger of two values. */
+  String greatest() {
+    return greatest;
+  }
+
   /** Records a key's last use, keeping the later one, only while the key exists. */
   String recordUse() {
     return "INSERT INTO api_key_use (key_id, last_used) SELECT ?, ? WHERE EXISTS"

@@ -2,6 +2,7 @@ package dev.gatehouse.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.gatehouse.codec.KeyProvider;
 import dev.gatehouse.config.Store;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,7 +49,7 @@ import org.sqlite.SQLiteDataSource;
 final class JdbcAccountStore implements AccountStore {
   private static final Logger log = LoggerFactory.getLogger(AccountStore.class);
   static final String DATABASE_FILE = "gatehouse.db";
-  private static final Duration POLL = Duration.ofMillis(500);
+  static final Duration POLL = Duration.ofMillis(500);
   private static final Duration USE_FLUSH = Duration.ofSeconds(5);
   private static final String COLUMNS = "e.kind, e.id, e.body, e.resource_version, e.created, e.modified, u.last_used";
   private static final String FROM = " FROM entities e LEFT JOIN api_key_use u ON e.kind = 'apiKey' AND u.key_id = e.id";
@@ -68,7 +69,7 @@ final class JdbcAccountStore implements AccountStore {
   private volatile boolean pollFailing;
 
   private JdbcAccountStore(Dialect dialect, HikariDataSource pool, Clock clock, MasterKey masterKey,
-      Duration changeLogRetention, PgListener.Connector listenConnector) {
+      Duration changeLogRetention, PgListener.Connector listenConnector, Duration poll) {
     this.dialect = dialect;
     this.pool = pool;
     this.clock = clock;
@@ -86,7 +87,7 @@ final class JdbcAccountStore implements AccountStore {
       t.setDaemon(true);
       return t;
     });
-    background.scheduleWithFixedDelay(this::poll, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
+    background.scheduleWithFixedDelay(this::poll, poll.toMillis(), poll.toMillis(), TimeUnit.MILLISECONDS);
     background.scheduleWithFixedDelay(() -> uses.flush(false), USE_FLUSH.toMillis(), USE_FLUSH.toMillis(),
         TimeUnit.MILLISECONDS);
     long compactEvery = Math.max(60_000L, Math.min(changeLogRetention.toMillis() / 4, 600_000L));
@@ -101,6 +102,20 @@ final class JdbcAccountStore implements AccountStore {
 
   /** {@link AccountStore#open}, with the environment to read {@code masterKeyEnv} from. */
   static JdbcAccountStore open(Store settings, Clock clock, Function<String, String> env) {
+    return open(settings, clock, env, POLL);
+  }
+
+  /** {@link #open(Store, Clock, Function)} polling the change counter every {@code poll}. */
+  static JdbcAccountStore open(Store settings, Clock clock, Function<String, String> env, Duration poll) {
+    return open(settings, clock, env, poll, null);
+  }
+
+  /**
+   * Opens the store; with {@code provider} set, the master key is one the store makes on first open and keeps
+   * wrapped by the provider (envelope encryption), instead of one from {@code masterKeyFile} or {@code masterKeyEnv}.
+   */
+  static JdbcAccountStore open(Store settings, Clock clock, Function<String, String> env, Duration poll,
+      KeyProvider provider) {
     String url = settings.url() == null || settings.url().isBlank() ? null : settings.url();
     Path dir = settings.dir() == null || settings.dir().isBlank() ? null : Path.of(settings.dir());
     if (url == null && dir == null) {
@@ -112,14 +127,24 @@ final class JdbcAccountStore implements AccountStore {
     if (dialect == Dialect.SQLITE) {
       if (url == null) {
         createDirectories(dir);
+        createOwnerOnly(dir.resolve(DATABASE_FILE));
         url = "jdbc:sqlite:" + dir.resolve(DATABASE_FILE);
       }
       keyDir = dir != null ? dir : sqliteFolder(url);
+      if (provider == null && keyDir == null && blank(settings.masterKeyFile()) && blank(settings.masterKeyEnv())) {
+        throw new StoreException(StoreException.Reason.UNAVAILABLE, "this SQLite store has no folder for its"
+            + " master key: set store.masterKeyFile or store.masterKeyEnv");
+      }
     }
-    MasterKey masterKey = MasterKey.load(settings, keyDir, env);
+    if (provider != null && (!blank(settings.masterKeyFile()) || !blank(settings.masterKeyEnv()))) {
+      throw new StoreException(StoreException.Reason.UNAVAILABLE, "a key provider and store.masterKeyFile or"
+          + " store.masterKeyEnv are both given: keep one");
+    }
+    MasterKey fromSettings = provider == null ? MasterKey.load(settings, keyDir, env) : null;
     HikariDataSource pool = pool(dialect, url, settings);
     try {
       migrate(pool, dialect);
+      MasterKey masterKey = fromSettings != null ? fromSettings : wrappedMasterKey(pool, provider);
       PgListener.Connector connector = null;
       if (dialect == Dialect.POSTGRESQL) {
         String listenUrl = url;
@@ -127,7 +152,7 @@ final class JdbcAccountStore implements AccountStore {
         connector = () -> DriverManager.getConnection(listenUrl, props);
       }
       JdbcAccountStore store = new JdbcAccountStore(dialect, pool, clock, masterKey, settings.changeLogRetention(),
-          connector);
+          connector, poll);
       log.info("store: opened {} at {} (version {})", dialect == Dialect.SQLITE ? "SQLite" : "PostgreSQL",
           redact(url), store.feed.seen());
       return store;
@@ -135,6 +160,84 @@ final class JdbcAccountStore implements AccountStore {
       pool.close();
       throw e;
     }
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  /** Makes the database file owner-only before SQLite opens it (its WAL and shared-memory files follow it). */
+  private static void createOwnerOnly(Path file) {
+    if (Files.exists(file)) {
+      return;
+    }
+    try {
+      Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    } catch (java.nio.file.FileAlreadyExistsException | UnsupportedOperationException e) {
+      // made by another process, or a file system without POSIX permissions
+    } catch (IOException e) {
+      throw new StoreException(StoreException.Reason.UNAVAILABLE,
+          "cannot make the store's file " + file + " (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  /** The master key kept wrapped in {@code store_state}, made and wrapped by {@code provider} on first open. */
+  private static MasterKey wrappedMasterKey(HikariDataSource pool, KeyProvider provider) {
+    byte[] fresh = new byte[32];
+    new java.security.SecureRandom().nextBytes(fresh);
+    String keyId;
+    byte[] wrapped;
+    try {
+      keyId = provider.activeKeyId();
+      wrapped = provider.wrapKey(keyId, fresh);
+    } catch (RuntimeException e) {
+      throw providerFailed("wrap", e);
+    } finally {
+      java.util.Arrays.fill(fresh, (byte) 0);
+    }
+    String[] storedId = new String[1];
+    byte[][] storedKey = new byte[1][];
+    try (Connection c = pool.getConnection()) {
+      try (PreparedStatement s = c.prepareStatement("UPDATE store_state SET wrapped_key_id = ?, wrapped_key = ?"
+          + " WHERE singleton = 1 AND wrapped_key IS NULL")) {
+        s.setString(1, keyId);
+        s.setBytes(2, wrapped);
+        s.executeUpdate();
+      }
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT wrapped_key_id, wrapped_key FROM store_state WHERE singleton = 1");
+          ResultSet r = s.executeQuery()) {
+        r.next();
+        storedId[0] = r.getString(1);
+        storedKey[0] = r.getBytes(2);
+      }
+      c.commit();
+    } catch (SQLException e) {
+      log.warn("store: reading the wrapped master key failed (SQLState {})", e.getSQLState());
+      throw new StoreException(StoreException.Reason.UNAVAILABLE, "the store's database is unavailable or failed");
+    }
+    byte[] key;
+    try {
+      // Unwrapped even when this open made it: a provider that cannot unwrap what it wrapped fails now, not later.
+      key = provider.unwrapKey(storedId[0], storedKey[0]);
+    } catch (RuntimeException e) {
+      throw providerFailed("unwrap", e);
+    }
+    if (key == null || key.length != 32) {
+      throw new StoreException(StoreException.Reason.UNAVAILABLE,
+          "the key provider unwrapped the store's master key to something other than 32 bytes");
+    }
+    try {
+      return MasterKey.of(key);
+    } finally {
+      java.util.Arrays.fill(key, (byte) 0);
+    }
+  }
+
+  private static StoreException providerFailed(String what, RuntimeException e) {
+    return new StoreException(StoreException.Reason.UNAVAILABLE, "the key provider could not " + what
+        + " the store's master key (" + e.getClass().getSimpleName() + ")");
   }
 
   private static Path sqliteFolder(String url) {
@@ -245,10 +348,7 @@ final class JdbcAccountStore implements AccountStore {
       throw new IllegalArgumentException("an account id is required");
     }
     return transaction(false, c -> {
-      Optional<Account> existing = readAccount(c);
-      if (existing.isPresent()) {
-        return existing.get();
-      }
+      // The write comes first: a SQLite transaction that read before writing could not take the write lock.
       try (PreparedStatement s = c.prepareStatement(
           "INSERT INTO account (singleton, id, created) VALUES (1, ?, ?) ON CONFLICT (singleton) DO NOTHING")) {
         s.setString(1, accountId);
@@ -403,21 +503,15 @@ final class JdbcAccountStore implements AccountStore {
 
   private void checkMasterKey() {
     transaction(false, c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE store_state SET key_check = ? WHERE singleton = 1 AND key_check IS NULL")) {
+        s.setBytes(1, masterKey.check());
+        s.executeUpdate();
+      }
       byte[] stored;
       try (PreparedStatement s = c.prepareStatement("SELECT key_check FROM store_state WHERE singleton = 1");
           ResultSet r = s.executeQuery()) {
         stored = r.next() ? r.getBytes(1) : null;
-      }
-      if (stored == null) {
-        try (PreparedStatement s = c.prepareStatement(
-            "UPDATE store_state SET key_check = ? WHERE singleton = 1 AND key_check IS NULL")) {
-          s.setBytes(1, masterKey.check());
-          s.executeUpdate();
-        }
-        try (PreparedStatement s = c.prepareStatement("SELECT key_check FROM store_state WHERE singleton = 1");
-            ResultSet r = s.executeQuery()) {
-          stored = r.next() ? r.getBytes(1) : null;
-        }
       }
       if (stored == null || !masterKey.matches(stored)) {
         throw new StoreException(StoreException.Reason.UNAVAILABLE, "the master key is not the one this store's"
@@ -451,11 +545,16 @@ final class JdbcAccountStore implements AccountStore {
       for (Kind<?> kind : Kind.ALL) {
         byKind.put(kind, new ArrayList<>());
       }
-      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + FROM + " ORDER BY e.kind, e.id");
-          ResultSet r = s.executeQuery()) {
-        while (r.next()) {
-          Kind<?> kind = Kind.named(r.getString(1));
-          byKind.get(kind).add(entity(kind, r));
+      try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + FROM + " ORDER BY e.kind, e.id")) {
+        // PostgreSQL streams the rows in batches instead of holding the whole result twice.
+        s.setFetchSize(1000);
+        try (ResultSet r = s.executeQuery()) {
+          while (r.next()) {
+            Kind<?> kind = Kind.named(r.getString(1));
+            if (kind != null) {
+              byKind.get(kind).add(entity(kind, r));
+            }
+          }
         }
       }
       Map<String, byte[]> hashes = new HashMap<>();
@@ -507,6 +606,9 @@ final class JdbcAccountStore implements AccountStore {
             while (r.next()) {
               Kind<?> kind = Kind.named(r.getString(1));
               String id = r.getString(2);
+              if (kind == null) {
+                continue;
+              }
               if (r.getString(3) == null) {
                 deleted.computeIfAbsent(kind.type, k -> new ArrayList<>()).add(id);
               } else {
@@ -557,31 +659,24 @@ final class JdbcAccountStore implements AccountStore {
    */
   long compactChangeLog(Instant before) {
     return transaction(false, c -> {
-      long through;
-      try (PreparedStatement s = c.prepareStatement("SELECT MAX(seq) FROM change_log WHERE at < ?")) {
+      // Moving compacted_through first takes the write lock (the store_state row) before anything is read.
+      try (PreparedStatement s = c.prepareStatement("UPDATE store_state SET compacted_through = "
+          + dialect.greatest() + "(compacted_through, COALESCE((SELECT MAX(seq) FROM change_log WHERE at < ?), 0))"
+          + " WHERE singleton = 1")) {
         s.setLong(1, micros(before));
-        try (ResultSet r = s.executeQuery()) {
-          r.next();
-          through = r.getLong(1);
-        }
+        s.executeUpdate();
       }
-      if (through > 0) {
-        try (PreparedStatement s = c.prepareStatement("DELETE FROM change_log WHERE seq <= ?")) {
-          s.setLong(1, through);
-          s.executeUpdate();
-        }
-        try (PreparedStatement s = c.prepareStatement(
-            "UPDATE store_state SET compacted_through = ? WHERE singleton = 1 AND compacted_through < ?")) {
-          s.setLong(1, through);
-          s.setLong(2, through);
-          s.executeUpdate();
-        }
-      }
+      long through;
       try (PreparedStatement s = c.prepareStatement("SELECT compacted_through FROM store_state WHERE singleton = 1");
           ResultSet r = s.executeQuery()) {
         r.next();
-        return r.getLong(1);
+        through = r.getLong(1);
       }
+      try (PreparedStatement s = c.prepareStatement("DELETE FROM change_log WHERE seq <= ?")) {
+        s.setLong(1, through);
+        s.executeUpdate();
+      }
+      return through;
     });
   }
 

@@ -63,13 +63,14 @@ final class Kind<T extends Entity> {
     this.caseInsensitive = caseInsensitive;
   }
 
+  /** The kind stored under {@code name}, or {@code null} for one this version does not know (a newer replica's). */
   static Kind<?> named(String name) {
     for (Kind<?> kind : ALL) {
       if (kind.name.equals(name)) {
         return kind;
       }
     }
-    throw new IllegalStateException("unknown kind in the store: " + name);
+    return null;
   }
 
   /** The unique name as the {@code unique_name} column holds it. */

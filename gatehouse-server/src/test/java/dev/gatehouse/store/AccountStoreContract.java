@@ -310,6 +310,33 @@ abstract class AccountStoreContract {
     assertThat(changes.upserted()).extracting(Entity::id).containsExactly("later");
   }
 
+  @Test
+  void kindsANewerReplicaWroteAreLeftOutOfSnapshotsAndChanges() throws Exception {
+    long from = store.version();
+    try (Connection c = connect()) {
+      c.setAutoCommit(false);
+      try (PreparedStatement s = c.prepareStatement("INSERT INTO entities (kind, id, unique_name, resource_version,"
+          + " body, created, modified) VALUES ('futureThing', 'f1', 'f1', '1', '{}', 0, 0)")) {
+        s.executeUpdate();
+      }
+      try (PreparedStatement s = c.prepareStatement("UPDATE store_state SET version = version + 1")) {
+        s.executeUpdate();
+      }
+      try (PreparedStatement s = c.prepareStatement(
+          "INSERT INTO change_log (seq, kind, id, deleted, at) VALUES (?, 'futureThing', 'f1', 0, 0)")) {
+        s.setLong(1, from + 1);
+        s.executeUpdate();
+      }
+      c.commit();
+    }
+    store.namespaces().create(namespace("payments"));
+    assertThat(store.snapshot().namespaces()).hasSize(1);
+    StoreChanges changes = store.changesSince(from);
+    assertThat(changes.complete()).isTrue();
+    assertThat(changes.upserted()).extracting(Entity::id).containsExactly("payments");
+    assertThat(changes.deleted()).isEmpty();
+  }
+
   // ---- secrets ----
 
   @Test
@@ -360,6 +387,33 @@ abstract class AccountStoreContract {
         sameDatabase().user(), sameDatabase().password(), null, null);
     assertThatThrownBy(() -> open(wrong)).isInstanceOf(StoreException.class)
         .hasMessageContaining("master key is not the one").hasMessageNotContaining("signing");
+  }
+
+  /** Settings for another empty database with no master key set. */
+  abstract Store anotherDatabaseWithoutKey() throws Exception;
+
+  @Test
+  void aKeyProviderWrapsTheMasterKeyTheStoreMakes() throws Exception {
+    Store settings = anotherDatabaseWithoutKey();
+    dev.gatehouse.codec.KeyProvider kms = dev.gatehouse.codec.KeyProvider.of(
+        dev.gatehouse.codec.Keyring.of(dev.gatehouse.codec.Key.generate("kek-1")));
+    JdbcAccountStore first = JdbcAccountStore.open(settings, Clock.systemUTC(), NO_ENV, JdbcAccountStore.POLL, kms);
+    opened.add(first);
+    first.putSecret("signing.key", new byte[] {1, 2});
+    first.close();
+    JdbcAccountStore again = JdbcAccountStore.open(settings, Clock.systemUTC(), NO_ENV, JdbcAccountStore.POLL, kms);
+    opened.add(again);
+    assertThat(again.secret("signing.key")).hasValueSatisfying(v -> assertThat(v).containsExactly(1, 2));
+    again.close();
+    dev.gatehouse.codec.KeyProvider otherKms = dev.gatehouse.codec.KeyProvider.of(
+        dev.gatehouse.codec.Keyring.of(dev.gatehouse.codec.Key.generate("kek-1")));
+    assertThatThrownBy(() -> JdbcAccountStore.open(settings, Clock.systemUTC(), NO_ENV, JdbcAccountStore.POLL,
+        otherKms)).isInstanceOf(StoreException.class).hasMessageContaining("key provider could not unwrap")
+        .hasMessageNotContaining("signing");
+    Store withFile = new Store(settings.url(), settings.dir(), keyFile("k", new byte[32]).toString(), null,
+        settings.user(), settings.password(), null, null);
+    assertThatThrownBy(() -> JdbcAccountStore.open(withFile, Clock.systemUTC(), NO_ENV, JdbcAccountStore.POLL, kms))
+        .isInstanceOf(StoreException.class).hasMessageContaining("both given");
   }
 
   /** Settings for the database this test's store uses (not a new one). */
@@ -429,6 +483,35 @@ abstract class AccountStoreContract {
   }
 
   @Test
+  void concurrentWritersOnTwoStoresAllLandAndEachMovesTheCounterOnce() throws Exception {
+    JdbcAccountStore other = open(sameDatabase());
+    long before = store.version();
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        JdbcAccountStore s = t % 2 == 0 ? store : other;
+        int thread = t;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < 10; i++) {
+            Namespace n = s.namespaces().create(namespace("ns-" + thread + "-" + i));
+            s.initialise("acct");
+            s.namespaces().update(n, n.meta().resourceVersion());
+          }
+        }));
+      }
+      for (var f : done) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(store.namespaces().count()).isEqualTo(40);
+    assertThat(other.version()).isEqualTo(before + 80);
+    assertThat(store.changesSince(before).upserted()).hasSize(40);
+  }
+
+  @Test
   void dataOutlivesARestartAndMigrationsRunOnce() throws Exception {
     store.initialise("acct-1");
     store.namespaces().create(namespace("payments"));
@@ -447,7 +530,7 @@ abstract class AccountStoreContract {
             "SELECT COUNT(*) FROM gatehouse_schema_history WHERE success = true AND version IS NOT NULL");
         ResultSet r = s.executeQuery()) {
       r.next();
-      assertThat(r.getInt(1)).isEqualTo(1);
+      assertThat(r.getInt(1)).isEqualTo(2);
     }
   }
 

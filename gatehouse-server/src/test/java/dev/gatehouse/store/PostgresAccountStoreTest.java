@@ -2,6 +2,7 @@ package dev.gatehouse.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.gatehouse.config.Store;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -10,6 +11,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,6 +47,16 @@ class PostgresAccountStoreTest extends AccountStoreContract {
   }
 
   @Override
+  Store anotherDatabaseWithoutKey() throws Exception {
+    String another = "store_" + DATABASES.incrementAndGet();
+    try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+      s.execute("CREATE DATABASE " + another);
+    }
+    return new Store("jdbc:postgresql://localhost:" + postgres.getPort() + "/" + another, null, null, null,
+        "postgres", null, 2, null);
+  }
+
+  @Override
   Store sameDatabase() {
     return new Store(url(), null, key.toString(), null, "postgres", null, 3, null);
   }
@@ -56,6 +68,26 @@ class PostgresAccountStoreTest extends AccountStoreContract {
   @Override
   Connection connect() throws SQLException {
     return postgres.getDatabase("postgres", database).getConnection();
+  }
+
+  @Test
+  void notificationsAloneCarryAChangeToAnotherReplica() throws Exception {
+    // The poll is set out of reach, so only LISTEN/NOTIFY can bring the change.
+    JdbcAccountStore quiet = JdbcAccountStore.open(sameDatabase(), Clock.systemUTC(), NO_ENV, Duration.ofHours(1));
+    try {
+      java.util.concurrent.atomic.AtomicLong heard = new java.util.concurrent.atomic.AtomicLong();
+      quiet.onChange(heard::set);
+      // The listening connection may still be starting: write until one notification has come through.
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        store.namespaces().create(namespace("warm-" + System.nanoTime()));
+        return heard.get() > 0;
+      });
+      store.namespaces().create(namespace("payments"));
+      long version = store.version();
+      await().atMost(Duration.ofSeconds(1)).until(() -> heard.get() >= version);
+    } finally {
+      quiet.close();
+    }
   }
 
   @Test

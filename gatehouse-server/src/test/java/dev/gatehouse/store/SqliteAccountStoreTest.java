@@ -26,6 +26,11 @@ class SqliteAccountStoreTest extends AccountStoreContract {
   }
 
   @Override
+  Store anotherDatabaseWithoutKey() {
+    return new Store(null, tmp.resolve("another").toString(), null, null);
+  }
+
+  @Override
   Connection connect() throws SQLException {
     return DriverManager.getConnection("jdbc:sqlite:" + tmp.resolve("data").resolve("gatehouse.db"));
   }
@@ -37,6 +42,8 @@ class SqliteAccountStoreTest extends AccountStoreContract {
     assertThat(Files.getPosixFilePermissions(key))
         .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     assertThat(Base64.getDecoder().decode(Files.readString(key).strip())).hasSize(32);
+    assertThat(Files.getPosixFilePermissions(tmp.resolve("data").resolve("gatehouse.db")))
+        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     String before = Files.readString(key);
     store.close();
     open(settings()).close();
