@@ -110,17 +110,17 @@ final class CloudOps {
       case "GetUser" -> GetUserResponse.newBuilder()
           .setUser(Protos.user(found(store.users(), ((GetUserRequest) request).getUserId(), "user"))).build();
       case "CreateUser" -> createUser((CreateUserRequest) request);
-      case "UpdateUser" -> updateUser((UpdateUserRequest) request);
-      case "DeleteUser" -> deleteUser((DeleteUserRequest) request);
+      case "UpdateUser" -> updateUser((UpdateUserRequest) request, caller);
+      case "DeleteUser" -> deleteUser((DeleteUserRequest) request, caller);
       case "SetUserNamespaceAccess" -> setUserNamespaceAccess((SetUserNamespaceAccessRequest) request);
       case "GetUserGroups" -> getGroups((GetUserGroupsRequest) request);
       case "GetUserGroup" -> GetUserGroupResponse.newBuilder()
           .setGroup(Protos.group(found(store.userGroups(), ((GetUserGroupRequest) request).getGroupId(), "group")))
           .build();
       case "CreateUserGroup" -> createGroup((CreateUserGroupRequest) request);
-      case "UpdateUserGroup" -> updateGroup((UpdateUserGroupRequest) request);
-      case "DeleteUserGroup" -> deleteGroup((DeleteUserGroupRequest) request);
-      case "AddUserGroupMember" -> addMember((AddUserGroupMemberRequest) request);
+      case "UpdateUserGroup" -> updateGroup((UpdateUserGroupRequest) request, caller);
+      case "DeleteUserGroup" -> deleteGroup((DeleteUserGroupRequest) request, caller);
+      case "AddUserGroupMember" -> addMember((AddUserGroupMemberRequest) request, caller);
       case "RemoveUserGroupMember" -> removeMember((RemoveUserGroupMemberRequest) request);
       case "GetUserGroupMembers" -> getMembers((GetUserGroupMembersRequest) request);
       case "SetUserGroupNamespaceAccess" -> setGroupNamespaceAccess((SetUserGroupNamespaceAccessRequest) request);
@@ -138,7 +138,7 @@ final class CloudOps {
       case "GetApiKey" -> GetApiKeyResponse.newBuilder()
           .setApiKey(Protos.apiKey(ownKey(((GetApiKeyRequest) request).getKeyId(), caller), clock.instant()))
           .build();
-      case "CreateApiKey" -> createApiKey((CreateApiKeyRequest) request);
+      case "CreateApiKey" -> createApiKey((CreateApiKeyRequest) request, caller);
       case "UpdateApiKey" -> updateApiKey((UpdateApiKeyRequest) request, caller);
       case "DeleteApiKey" -> deleteApiKey((DeleteApiKeyRequest) request, caller);
       case "GetNamespaces" -> getNamespaces((GetNamespacesRequest) request, caller);
@@ -196,17 +196,23 @@ final class CloudOps {
         .setAsyncOperation(fulfilled(r.getAsyncOperationId(), "CreateUser")).build();
   }
 
-  private UpdateUserResponse updateUser(UpdateUserRequest r) {
+  private UpdateUserResponse updateUser(UpdateUserRequest r, Claims caller) {
     User current = found(store.users(), r.getUserId(), "user");
+    requireMayManage(caller, current.access().accountRole(), "changing a user");
     String email = Validation.email(r.getSpec().getEmail());
     Access access = access(r.getSpec().getAccess(), true);
+    if (access.accountRole() != AccountRole.OWNER) {
+      requireAnotherOwner(current);
+    }
     store.users().update(new User(current.id(), email, access, current.meta()), version(r.getResourceVersion()));
     return UpdateUserResponse.newBuilder().setAsyncOperation(fulfilled(r.getAsyncOperationId(), "UpdateUser"))
         .build();
   }
 
-  private DeleteUserResponse deleteUser(DeleteUserRequest r) {
+  private DeleteUserResponse deleteUser(DeleteUserRequest r, Claims caller) {
     User current = found(store.users(), r.getUserId(), "user");
+    requireMayManage(caller, current.access().accountRole(), "deleting a user");
+    requireAnotherOwner(current);
     store.users().delete(current.id(), version(r.getResourceVersion()));
     // What the user held goes with them: their keys and their group memberships.
     deleteKeysOf(current.id());
@@ -257,8 +263,9 @@ final class CloudOps {
     }
   }
 
-  private UpdateUserGroupResponse updateGroup(UpdateUserGroupRequest r) {
+  private UpdateUserGroupResponse updateGroup(UpdateUserGroupRequest r, Claims caller) {
     UserGroup g = found(store.userGroups(), r.getGroupId(), "group");
+    requireMayManage(caller, g.access().accountRole(), "changing a group");
     groupKind(r.getSpec());
     String name = Validation.displayName("spec.display_name", r.getSpec().getDisplayName(), 200);
     Access access = access(r.getSpec().getAccess(), true);
@@ -268,15 +275,18 @@ final class CloudOps {
         .setAsyncOperation(fulfilled(r.getAsyncOperationId(), "UpdateUserGroup")).build();
   }
 
-  private DeleteUserGroupResponse deleteGroup(DeleteUserGroupRequest r) {
+  private DeleteUserGroupResponse deleteGroup(DeleteUserGroupRequest r, Claims caller) {
     UserGroup g = found(store.userGroups(), r.getGroupId(), "group");
+    requireMayManage(caller, g.access().accountRole(), "deleting a group");
     store.userGroups().delete(g.id(), version(r.getResourceVersion()));
     return DeleteUserGroupResponse.newBuilder()
         .setAsyncOperation(fulfilled(r.getAsyncOperationId(), "DeleteUserGroup")).build();
   }
 
-  private AddUserGroupMemberResponse addMember(AddUserGroupMemberRequest r) {
+  private AddUserGroupMemberResponse addMember(AddUserGroupMemberRequest r, Claims caller) {
     UserGroup g = found(store.userGroups(), r.getGroupId(), "group");
+    // Joining a group grants its role.
+    requireMayManage(caller, g.access().accountRole(), "adding a member to a group");
     User u = found(store.users(), r.getMemberId().getUserId(), "user");
     Set<String> members = new HashSet<>(g.memberIds());
     if (!members.add(u.id())) {
@@ -420,18 +430,38 @@ final class CloudOps {
     return b.build();
   }
 
-  /** A key the caller may manage: their own, or any for Owners and Global Admins; others are not found. */
+  /**
+   * A key the caller may manage: their own, or, for Owners and Global Admins, one whose owner holds a role they could
+   * grant; others are not found.
+   */
   private ApiKey ownKey(String keyId, Claims caller) {
     ApiKey k = store.apiKeys().get(keyId).orElse(null);
-    if (k == null || (!CloudAccessPolicy.isAccountAdmin(caller)
-        && !k.ownerId().equals(CloudAccessPolicy.principalId(caller)))) {
+    boolean own = k != null && k.ownerId().equals(CloudAccessPolicy.principalId(caller));
+    if (k == null || (!own && !(CloudAccessPolicy.isAccountAdmin(caller) && CloudAccessPolicy.mayGrant(
+        CloudAccessPolicy.accountRole(caller).orElse(AccountRole.NONE), ownerRoleOrNone(k))))) {
       throw new OpsException(Status.NOT_FOUND.withDescription("API key " + Validation.printable(keyId)
           + " not found"));
     }
     return k;
   }
 
-  private CreateApiKeyResponse createApiKey(CreateApiKeyRequest r) {
+  private AccountRole ownerRole(OwnerType type, String ownerId) {
+    var role = type == OwnerType.USER
+        ? store.users().get(ownerId).map(u -> u.access().accountRole())
+        : store.serviceAccounts().get(ownerId).map(s -> s.access().accountRole());
+    return role.orElseThrow(() -> new OpsException(Status.NOT_FOUND.withDescription("owner "
+        + Validation.printable(ownerId) + " not found")));
+  }
+
+  private AccountRole ownerRoleOrNone(ApiKey k) {
+    try {
+      return ownerRole(k.ownerType(), k.ownerId());
+    } catch (OpsException gone) {
+      return AccountRole.NONE;
+    }
+  }
+
+  private CreateApiKeyResponse createApiKey(CreateApiKeyRequest r, Claims caller) {
     var spec = r.getSpec();
     if (!spec.getOwnerTypeDeprecated().isEmpty()) {
       throw Validation.invalid("spec.owner_type_deprecated is not supported; set spec.owner_type");
@@ -445,12 +475,9 @@ final class CloudOps {
     if (spec.getOwnerId().isEmpty()) {
       throw Validation.invalid("spec.owner_id is required");
     }
-    boolean ownerExists = type == OwnerType.USER
-        ? store.users().get(spec.getOwnerId()).isPresent()
-        : store.serviceAccounts().get(spec.getOwnerId()).isPresent();
-    if (!ownerExists) {
-      throw new OpsException(Status.NOT_FOUND.withDescription("owner " + Validation.printable(spec.getOwnerId())
-          + " not found"));
+    AccountRole ownerRole = ownerRole(type, spec.getOwnerId());
+    if (!spec.getOwnerId().equals(CloudAccessPolicy.principalId(caller))) {
+      requireMayManage(caller, ownerRole, "an API key for a principal");
     }
     String name = Validation.displayName("spec.display_name", spec.getDisplayName(), 200);
     Instant now = clock.instant();
@@ -591,6 +618,27 @@ final class CloudOps {
   }
 
   // ---- helpers
+
+  /**
+   * Nobody acts on a principal whose account role they could not grant: a Global Admin neither changes, deletes nor
+   * makes keys for an Account Owner (which would hand them the Owner's power).
+   */
+  private static void requireMayManage(Claims caller, AccountRole target, String what) {
+    AccountRole own = CloudAccessPolicy.accountRole(caller).orElse(AccountRole.NONE);
+    if (!CloudAccessPolicy.mayGrant(own, target)) {
+      throw new OpsException(Status.PERMISSION_DENIED.withDescription(what + " of an account role above "
+          + CloudAccessPolicy.wireName(own) + " needs that role"));
+    }
+  }
+
+  /** The account must keep an Owner: the last one may not be demoted or deleted. */
+  private void requireAnotherOwner(User leaving) {
+    if (leaving.access().accountRole() == AccountRole.OWNER
+        && count(store.users(), u -> u.access().accountRole() == AccountRole.OWNER) <= 1) {
+      throw Validation.precondition("user " + leaving.id() + " is the account's only Owner; make another Owner"
+          + " first");
+    }
+  }
 
   private Namespace existingNamespace(String name) {
     if (name.isEmpty()) {

@@ -406,6 +406,33 @@ abstract class ControlPlaneTest {
   }
 
   @Test
+  void aGlobalAdminCannotActAsOrOnTheOwnerAndTheLastOwnerStays() {
+    ControlFixture.Principal admin = f.user("admin@example.com", AccountRole.ADMIN, Map.of());
+    var adminOps = f.as(admin.token());
+    // Minting a key for the Owner would hand over the Owner's power.
+    refused(() -> adminOps.createApiKey(key(owner.id(), OwnerType.OWNER_TYPE_USER,
+        ControlFixture.in(Duration.ofDays(1)))), Status.Code.PERMISSION_DENIED, "above admin");
+    refused(() -> adminOps.deleteUser(DeleteUserRequest.newBuilder().setUserId(owner.id()).build()),
+        Status.Code.PERMISSION_DENIED, "");
+    refused(() -> adminOps.updateUser(makeAdmin(owner.id(), "owner@example.com")), Status.Code.PERMISSION_DENIED,
+        "");
+    String ownersKey = ops.getApiKeys(GetApiKeysRequest.newBuilder().setOwnerId(owner.id()).build())
+        .getApiKeys(0).getId();
+    refused(() -> adminOps.deleteApiKey(DeleteApiKeyRequest.newBuilder().setKeyId(ownersKey).build()),
+        Status.Code.NOT_FOUND, "");
+    // An Admin manages a Developer's keys.
+    ControlFixture.Principal dev = f.user("dev@example.com", AccountRole.DEVELOPER, Map.of());
+    adminOps.createApiKey(key(dev.id(), OwnerType.OWNER_TYPE_USER, ControlFixture.in(Duration.ofDays(1))));
+
+    // The only Owner can neither step down nor leave.
+    refused(() -> ops.updateUser(makeAdmin(owner.id(), "owner@example.com")), Status.Code.FAILED_PRECONDITION,
+        "only Owner");
+    refused(() -> ops.deleteUser(DeleteUserRequest.newBuilder().setUserId(owner.id()).build()),
+        Status.Code.FAILED_PRECONDITION, "only Owner");
+    assertThat(f.store.users().get(owner.id()).orElseThrow().access().accountRole()).isEqualTo(AccountRole.OWNER);
+  }
+
+  @Test
   void developerCreatesANamespaceAndAdministersIt() {
     ControlFixture.Principal dev = f.user("dev@example.com", AccountRole.DEVELOPER, Map.of());
     var devOps = f.as(dev.token());
