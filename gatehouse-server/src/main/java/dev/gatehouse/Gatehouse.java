@@ -4,6 +4,7 @@ import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.auth.Authorizer;
 import dev.gatehouse.auth.ClaimMapper;
 import dev.gatehouse.codecserver.CodecHttpServer;
+import dev.gatehouse.httpapi.HttpApiServer;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigLoader;
 import dev.gatehouse.config.ConfigValidator;
@@ -70,10 +71,12 @@ public final class Gatehouse implements AutoCloseable {
   private final Optional<CodecHttpServer> codecServer;
   private final Optional<OperationsServer> operations;
   private final Optional<ControlPlaneServer> controlPlane;
+  private final Optional<HttpApiServer> httpApi;
 
   private Gatehouse(LoadedConfig config, Lifecycle lifecycle, DataPlane dataPlane,
       Optional<CodecHttpServer> codecServer, Optional<OperationsServer> operations,
-      Optional<ControlPlaneServer> controlPlane) {
+      Optional<HttpApiServer> httpApi, Optional<ControlPlaneServer> controlPlane) {
+    this.httpApi = httpApi;
     this.config = config;
     this.lifecycle = lifecycle;
     this.dataPlane = dataPlane;
@@ -115,6 +118,16 @@ public final class Gatehouse implements AutoCloseable {
   /** The codec server's bound port, or -1 when {@code codecServer.address} is not set. */
   public int codecPort() {
     return codecServer.map(CodecHttpServer::port).orElse(-1);
+  }
+
+  /** The HTTP API's bound port, or -1 when {@code httpApi.address} is not set. */
+  public int httpApiPort() {
+    return httpApi.map(HttpApiServer::port).orElse(-1);
+  }
+
+  /** The HTTP API's base URL, or {@code null} when it is disabled. */
+  public URI httpApiEndpoint() {
+    return httpApi.map(HttpApiServer::endpoint).orElse(null);
   }
 
   /** The codec server's base URL for the Web UI and CLI, or {@code null} when it is disabled. */
@@ -269,6 +282,21 @@ public final class Gatehouse implements AutoCloseable {
           lifecycle.add(Component.of("codec server", codecServer::start, codecServer));
         }
 
+        HttpApiServer httpApi = null;
+        if (c.httpApi().enabled()) {
+          // The same pipeline as the data plane, with its task-token and namespace-id check; forwarded on the data
+          // plane's internode connection.
+          httpApi = HttpApiServer.builder(c.httpApi(), calls.withFaceGate(dataPlane.namespaceBinding()),
+                  dataPlane.upstreamChannel())
+              .frontendTls(c.global().tls().frontend().server())
+              .minTlsVersion(c.global().tls().frontend().minVersion())
+              .fileOfKey(config.origin()::fileOf)
+              .meterRegistry(meters)
+              .tlsRefresh(scheduler, c.global().tls().refreshIntervalFor(c.global().tls().frontend()))
+              .build();
+          lifecycle.add(Component.of("HTTP API", httpApi::start, httpApi));
+        }
+
         ControlPlaneServer controlPlane = null;
         if (c.controlPlane().enabled()) {
           controlPlane = controlPlane(c, store, identities, auditLog, dataPlane, meters, scheduler, lifecycle);
@@ -278,7 +306,7 @@ public final class Gatehouse implements AutoCloseable {
         Optional<OperationsServer> operations = operations(c, dataPlane, meters);
         operations.ifPresent(o -> lifecycle.add(Component.of("health and metrics endpoint", o::start, o)));
         return new Gatehouse(config, lifecycle, dataPlane, Optional.ofNullable(codecServer), operations,
-            Optional.ofNullable(controlPlane));
+            Optional.ofNullable(httpApi), Optional.ofNullable(controlPlane));
       } catch (RuntimeException e) {
         lifecycle.close();
         throw e;

@@ -33,6 +33,26 @@ public final class PrincipalHeaders {
         || name.regionMatches(true, 0, "gatehouse-", 0, 10);
   }
 
+  /**
+   * {@link #isForgeable(String)} for a header name in wire form that is already canonical (lower case, as HTTP/2
+   * requires and the data plane checks first), without decoding it.
+   */
+  public static boolean isForgeableWireName(byte[] canonicalName) {
+    return startsWith(canonicalName, "temporal-principal-") || startsWith(canonicalName, "gatehouse-");
+  }
+
+  private static boolean startsWith(byte[] name, String prefix) {
+    if (name.length < prefix.length()) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length(); i++) {
+      if (name[i] != prefix.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** True when {@link #forCaller} can return headers at all; a face can skip the call otherwise. */
   public boolean propagates() {
     return propagate;

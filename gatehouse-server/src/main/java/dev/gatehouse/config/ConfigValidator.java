@@ -57,6 +57,7 @@ public final class ConfigValidator {
     checkAudit(config.audit());
     checkControlPlane(config);
     checkNamespaceDomain(config.controlPlane().namespaceDomain());
+    checkHttpApi(config.httpApi(), config.listen(), config.codecServer());
     checkStore(config.store());
   }
 
@@ -72,6 +73,9 @@ public final class ConfigValidator {
     }
     if (config.codecServer().enabled()) {
       samePort("controlPlane.address", cp.address(), "codecServer.address", config.codecServer().address());
+    }
+    if (config.httpApi().enabled()) {
+      samePort("controlPlane.address", cp.address(), "httpApi.address", config.httpApi().address());
     }
     if (!config.store().configured()) {
       fail("controlPlane.address", "the control plane needs a store: set store.dir (e.g. /var/lib/gatehouse) or"
@@ -411,6 +415,46 @@ public final class ConfigValidator {
         fail(key, "no keyring file given (set the path of this namespace's keyring file)");
       }
       readableFile(key, entry.getValue());
+    }
+  }
+
+  private void checkHttpApi(HttpApi api, Listen listen, CodecServer codec) {
+    // As with the codec server: blanking the address alone switches the HTTP API off.
+    if (!api.enabled()) {
+      return;
+    }
+    address("httpApi.address", api.address(), true);
+    samePort("httpApi.address", api.address(), "listen.grpcAddress", listen.grpcAddress());
+    if (listen.httpAddress() != null && !listen.httpAddress().isBlank()) {
+      samePort("httpApi.address", api.address(), "listen.httpAddress", listen.httpAddress());
+    }
+    if (codec.enabled()) {
+      samePort("httpApi.address", api.address(), "codecServer.address", codec.address());
+    }
+    checkServer("httpApi.tls", api.tls());
+    if (!api.tls().hasCertificate() && api.tls().hasClientCas()) {
+      fail("httpApi.tls.clientCaFiles", "client CAs are set without a server certificate (set certFile and keyFile,"
+          + " or remove httpApi.tls to use the frontend's certificate and client CAs)");
+    }
+    if (api.maxBodyBytes() <= 0) {
+      fail("httpApi.maxBodyBytes", "must be positive (e.g. 4194304 for 4 MiB)");
+    }
+    if (api.maxInFlightBodyBytes() < api.maxBodyBytes()) {
+      fail("httpApi.maxInFlightBodyBytes", "must be at least httpApi.maxBodyBytes (e.g. 67108864 for 64 MiB)");
+    }
+    positive("httpApi.bodyReadTimeout", api.bodyReadTimeout(), "e.g. 30s");
+    for (int i = 0; i < api.allowedOrigins().size(); i++) {
+      String value = api.allowedOrigins().get(i);
+      Matcher m = ORIGIN.matcher(value);
+      if (!m.matches() || (m.group(4) != null && !validPort(m.group(4), false))) {
+        fail("httpApi.allowedOrigins[" + i + "]", "not an origin (write scheme://host[:port] exactly, no path"
+            + " and no wildcard, e.g. https://ops.example.com)");
+      }
+    }
+    String domain = api.namespaceDomain();
+    if (domain != null && (!HOST_NAME.matcher(domain).matches() || domain.endsWith(".") || !domain.contains("."))) {
+      fail("httpApi.namespaceDomain", "not a DNS domain: " + ConfigText.quoted(domain)
+          + " (e.g. api.temporal.example.com, so that payments.api.temporal.example.com serves namespace payments)");
     }
   }
 

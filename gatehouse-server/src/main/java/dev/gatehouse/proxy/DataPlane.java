@@ -2,6 +2,7 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.api.ApiCatalog;
 import dev.gatehouse.config.Listen;
+import dev.gatehouse.pipeline.CallGate;
 import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.tls.PeerCertificate;
 import io.grpc.DecompressorRegistry;
@@ -76,6 +77,7 @@ public final class DataPlane implements AutoCloseable {
   private final List<ProxiedMethod> methods;
   private final LongAdder inflated = new LongAdder();
   private final List<EventLoop> loops;
+  private final NamespaceBinding namespaceBinding;
 
   private DataPlane(Builder b) {
     if (NETTY_SERVER_HANDLER.getLevel() == null) {
@@ -100,8 +102,9 @@ public final class DataPlane implements AutoCloseable {
     // Task tokens and namespace ids may only agree with the authorized namespace (invariant 2); the check asks the
     // upstream for namespace ids, on the calling loop's own connection.
     NamespaceIds ids = new NamespaceIds(this::loopChannel, System::nanoTime);
+    this.namespaceBinding = new NamespaceBinding(catalog, ids);
     CallPipeline pipeline = b.pipeline.withObserver(new CallMetrics(b.meterRegistry, catalog.methods()))
-        .withFaceGate(new NamespaceBinding(catalog, ids));
+        .withFaceGate(namespaceBinding);
     // gRPC metadata keys are lower-case on the wire, whatever case the config spells them in.
     Metadata.Key<String> tokenHeader =
         Metadata.Key.of(pipeline.authHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
@@ -231,17 +234,26 @@ public final class DataPlane implements AutoCloseable {
     return ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
   }
 
-  /** Bytes inflated from gzip-compressed requests so far. */
-  long inflatedBytes() {
-    return inflated.sum();
-  }
-
   /**
-   * A channel to the upstream frontend, on one of the data plane's own connections, for other parts of Gatehouse
-   * that call the upstream themselves (the control plane's RegisterNamespace).
+   * A connection to the upstream frontend for other faces that forward gRPC calls (the HTTP API): the data plane's
+   * own internode connection, with its TLS and identity. Calls on it should name their own executor
+   * ({@code CallOptions.withExecutor}): it runs on the data plane's event loops otherwise.
    */
   public io.grpc.Channel upstreamChannel() {
     return upstream.any();
+  }
+
+  /**
+   * The data plane's check that task tokens and namespace ids agree with the authorized namespace (invariant 2),
+   * for other faces that forward the same requests ({@link CallPipeline#withFaceGate}).
+   */
+  public CallGate namespaceBinding() {
+    return namespaceBinding;
+  }
+
+  /** Bytes inflated from gzip-compressed requests so far. */
+  long inflatedBytes() {
+    return inflated.sum();
   }
 
   /** Full names of every method served. */
