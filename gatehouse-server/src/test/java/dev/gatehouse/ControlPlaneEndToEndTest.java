@@ -139,8 +139,12 @@ class ControlPlaneEndToEndTest {
               .addCertificateFilters(CertificateFilterSpec.newBuilder().setCommonName("orders-worker-*"))))
           .build());
     }
-    assertThat(ops.getNamespace(GetNamespaceRequest.newBuilder().setNamespace("orders").build()).getNamespace()
-        .getSpec().getMtlsAuth().getCertificateFilters(0).getCommonName()).isEqualTo("orders-worker-*");
+    var orders = ops.getNamespace(GetNamespaceRequest.newBuilder().setNamespace("orders").build()).getNamespace();
+    assertThat(orders.getSpec().getMtlsAuth().getCertificateFilters(0).getCommonName()).isEqualTo("orders-worker-*");
+    // The embedded upstream implements neither RegisterNamespace nor UpdateNamespace: the changes stand.
+    ops.updateNamespace(io.temporal.api.cloud.cloudservice.v1.UpdateNamespaceRequest.newBuilder()
+        .setNamespace("orders").setResourceVersion(orders.getResourceVersion())
+        .setSpec(orders.getSpec().toBuilder().setRetentionDays(5)).build());
 
     String saId = ops.createServiceAccount(CreateServiceAccountRequest.newBuilder().setSpec(ServiceAccountSpec
         .newBuilder().setName("orders-worker").setNamespaceScopedAccess(NamespaceScopedAccess.newBuilder()

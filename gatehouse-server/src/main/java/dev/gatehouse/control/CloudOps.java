@@ -596,6 +596,9 @@ final class CloudOps {
     }
     Namespace next = namespaceOf(r.getSpec(), current.name()).withMeta(current.meta());
     store.namespaces().update(next, version(r.getResourceVersion()));
+    if (next.retentionDays() != current.retentionDays()) {
+      registrar.retentionChanged(next.name(), next.retentionDays());
+    }
     return UpdateNamespaceResponse.newBuilder()
         .setAsyncOperation(fulfilled(r.getAsyncOperationId(), "UpdateNamespace")).build();
   }

@@ -7,4 +7,7 @@ interface NamespaceRegistrar {
 
   /** Registers {@code name}; never throws: the namespace exists in the store whatever the upstream says. */
   void register(String name, int retentionDays);
+
+  /** Passes a changed retention upstream; never throws. */
+  default void retentionChanged(String name, int retentionDays) {}
 }
