@@ -129,7 +129,7 @@ final class CloudOps {
           .setServiceAccount(Protos.serviceAccount(found(store.serviceAccounts(),
               ((GetServiceAccountRequest) request).getServiceAccountId(), "service account")))
           .build();
-      case "CreateServiceAccount" -> createServiceAccount((CreateServiceAccountRequest) request, caller);
+      case "CreateServiceAccount" -> createServiceAccount((CreateServiceAccountRequest) request);
       case "UpdateServiceAccount" -> updateServiceAccount((UpdateServiceAccountRequest) request);
       case "DeleteServiceAccount" -> deleteServiceAccount((DeleteServiceAccountRequest) request);
       case "SetServiceAccountNamespaceAccess" ->
@@ -343,8 +343,7 @@ final class CloudOps {
     return b.build();
   }
 
-  private ServiceAccount serviceAccountOf(String id, io.temporal.api.cloud.identity.v1.ServiceAccountSpec spec,
-      io.temporal.api.cloud.identity.v1.ServiceAccount.Builder unused) {
+  private ServiceAccount serviceAccountOf(String id, io.temporal.api.cloud.identity.v1.ServiceAccountSpec spec) {
     String name = Validation.displayName("spec.name", spec.getName(), 200);
     if (spec.hasNamespaceScopedAccess() == spec.hasAccess()) {
       throw Validation.invalid("set exactly one of spec.access (account-wide) and spec.namespace_scoped_access");
@@ -363,15 +362,15 @@ final class CloudOps {
     return new ServiceAccount(id, name, spec.getDescription(), access, null, null, null);
   }
 
-  private CreateServiceAccountResponse createServiceAccount(CreateServiceAccountRequest r, Claims caller) {
-    ServiceAccount created = store.serviceAccounts().create(serviceAccountOf(newId(), r.getSpec(), null));
+  private CreateServiceAccountResponse createServiceAccount(CreateServiceAccountRequest r) {
+    ServiceAccount created = store.serviceAccounts().create(serviceAccountOf(newId(), r.getSpec()));
     return CreateServiceAccountResponse.newBuilder().setServiceAccountId(created.id())
         .setAsyncOperation(fulfilled(r.getAsyncOperationId(), "CreateServiceAccount")).build();
   }
 
   private UpdateServiceAccountResponse updateServiceAccount(UpdateServiceAccountRequest r) {
     ServiceAccount current = found(store.serviceAccounts(), r.getServiceAccountId(), "service account");
-    ServiceAccount next = serviceAccountOf(current.id(), r.getSpec(), null).withMeta(current.meta());
+    ServiceAccount next = serviceAccountOf(current.id(), r.getSpec()).withMeta(current.meta());
     store.serviceAccounts().update(next, version(r.getResourceVersion()));
     return UpdateServiceAccountResponse.newBuilder()
         .setAsyncOperation(fulfilled(r.getAsyncOperationId(), "UpdateServiceAccount")).build();
