@@ -433,6 +433,26 @@ abstract class ControlPlaneTest {
   }
 
   @Test
+  void auditLogsPageAndFilterByTime() {
+    for (int i = 0; i < 3; i++) {
+      ops.getCurrentIdentity(GetCurrentIdentityRequest.getDefaultInstance());
+    }
+    GetAuditLogsResponse first = ops.getAuditLogs(GetAuditLogsRequest.newBuilder().setPageSize(2).build());
+    assertThat(first.getLogsList()).hasSize(2);
+    assertThat(first.getNextPageToken()).isNotEmpty();
+    GetAuditLogsResponse second = ops.getAuditLogs(GetAuditLogsRequest.newBuilder().setPageSize(2)
+        .setPageToken(first.getNextPageToken()).build());
+    assertThat(second.getLogsList()).isNotEmpty();
+    assertThat(second.getLogs(0).getLogId()).isNotEqualTo(first.getLogs(0).getLogId());
+    assertThat(ops.getAuditLogs(GetAuditLogsRequest.newBuilder()
+        .setEndTimeExclusive(ControlFixture.in(Duration.ofDays(-1))).build()).getLogsList()).isEmpty();
+    refused(() -> ops.getAuditLogs(GetAuditLogsRequest.newBuilder().setPageToken("x").build()),
+        Status.Code.INVALID_ARGUMENT, "page_token");
+    refused(() -> ops.getAsyncOperation(GetAsyncOperationRequest.newBuilder().setAsyncOperationId("nope").build()),
+        Status.Code.NOT_FOUND, "");
+  }
+
+  @Test
   void developerCreatesANamespaceAndAdministersIt() {
     ControlFixture.Principal dev = f.user("dev@example.com", AccountRole.DEVELOPER, Map.of());
     var devOps = f.as(dev.token());
