@@ -4,6 +4,7 @@ import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.auth.Authorizer;
 import dev.gatehouse.auth.ClaimMapper;
 import dev.gatehouse.codecserver.CodecHttpServer;
+import dev.gatehouse.httpapi.HttpApiHandler;
 import dev.gatehouse.httpapi.HttpApiServer;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigLoader;
@@ -33,6 +34,7 @@ import dev.gatehouse.proxy.DataPlane;
 import dev.gatehouse.tls.FrontendTls;
 import dev.gatehouse.tls.InternodeTls;
 import dev.gatehouse.tls.TlsEngine;
+import dev.gatehouse.webui.WebUiServer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -46,6 +48,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,17 +75,24 @@ public final class Gatehouse implements AutoCloseable {
   private final Optional<OperationsServer> operations;
   private final Optional<ControlPlaneServer> controlPlane;
   private final Optional<HttpApiServer> httpApi;
+  private final Optional<WebUiServer> webUi;
 
   private Gatehouse(LoadedConfig config, Lifecycle lifecycle, DataPlane dataPlane,
       Optional<CodecHttpServer> codecServer, Optional<OperationsServer> operations,
-      Optional<HttpApiServer> httpApi, Optional<ControlPlaneServer> controlPlane) {
+      Optional<HttpApiServer> httpApi, Optional<WebUiServer> webUi, Optional<ControlPlaneServer> controlPlane) {
     this.httpApi = httpApi;
+    this.webUi = webUi;
     this.config = config;
     this.lifecycle = lifecycle;
     this.dataPlane = dataPlane;
     this.codecServer = codecServer;
     this.operations = operations;
     this.controlPlane = controlPlane;
+  }
+
+  /** The Web UI's URL (e.g. {@code https://localhost:8233}), or {@code null} when {@code webUi.address} is not set. */
+  public URI webUiEndpoint() {
+    return webUi.map(WebUiServer::endpoint).orElse(null);
   }
 
   public static Builder builder() {
@@ -165,8 +175,18 @@ public final class Gatehouse implements AutoCloseable {
     private Authorizer authorizer;
     private AccountStore accountStore;
     private final List<CallGate> gates = new ArrayList<>();
+    private Supplier<String> webUiDevToken;
 
     private Builder() {}
+
+    /**
+     * Dev mode only: the Web UI signs people in without a provider, handing out {@code devToken}'s tokens (on a
+     * loopback address only).
+     */
+    public Builder withWebUiDevSignIn(Supplier<String> devToken) {
+      this.webUiDevToken = Objects.requireNonNull(devToken);
+      return this;
+    }
 
     /** Uses a configuration built in code (or loaded elsewhere). */
     public Builder withConfig(GatehouseConfig config) {
@@ -297,6 +317,29 @@ public final class Gatehouse implements AutoCloseable {
           lifecycle.add(Component.of("HTTP API", httpApi::start, httpApi));
         }
 
+        WebUiServer webUi = null;
+        if (c.webUi().enabled()) {
+          WebUiServer.Builder ui = WebUiServer.builder(c.webUi(), accessController)
+              // The ui-server's API form: /api/v1 only, proto3 JSON without payload shorthand; the caller's
+              // credential is the Authorization header the page sends, never a cookie.
+              .api(HttpApiHandler.builder(calls.withFaceGate(dataPlane.namespaceBinding()),
+                      dataPlane.upstreamChannel())
+                  .routePrefix("/api/v1")
+                  .payloadShorthand(false)
+                  .build())
+              .codecEndpoint(codecEndpointOf(codecServer))
+              .fallbackTls(c.global().tls().frontend().server())
+              .minTlsVersion(c.global().tls().frontend().minVersion())
+              .fileOfKey(config.origin()::fileOf)
+              .meterRegistry(meters)
+              .tlsRefresh(scheduler, c.global().tls().refreshIntervalFor(c.global().tls().frontend()));
+          if (webUiDevToken != null) {
+            ui.devSignIn(webUiDevToken);
+          }
+          webUi = ui.build();
+          lifecycle.add(Component.of("web UI", webUi::start, webUi));
+        }
+
         ControlPlaneServer controlPlane = null;
         if (c.controlPlane().enabled()) {
           controlPlane = controlPlane(c, store, identities, auditLog, dataPlane, meters, scheduler, lifecycle);
@@ -306,11 +349,16 @@ public final class Gatehouse implements AutoCloseable {
         Optional<OperationsServer> operations = operations(c, dataPlane, meters);
         operations.ifPresent(o -> lifecycle.add(Component.of("health and metrics endpoint", o::start, o)));
         return new Gatehouse(config, lifecycle, dataPlane, Optional.ofNullable(codecServer), operations,
-            Optional.ofNullable(httpApi), Optional.ofNullable(controlPlane));
+            Optional.ofNullable(httpApi), Optional.ofNullable(webUi), Optional.ofNullable(controlPlane));
       } catch (RuntimeException e) {
         lifecycle.close();
         throw e;
       }
+    }
+
+    /** The codec server's URL once it listens (it starts before the Web UI), for the UI's settings. */
+    private static Supplier<URI> codecEndpointOf(CodecHttpServer codecServer) {
+      return codecServer == null ? () -> null : codecServer::endpoint;
     }
 
     /**

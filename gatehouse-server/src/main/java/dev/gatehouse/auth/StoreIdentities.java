@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * disabled key, a removed permission or CA, a deleted user is refused from the first call after the change arrives
  * (on PostgreSQL, within a second on every replica).
  *
- * <p>When the store cannot be read, the last directory stays in force and the refresh is retried. Thread-safe.
+ * <p>When the store cannot be read, the last directory stays in force and the refresh is retried every second.
+ * Metrics: gauge {@code gatehouse.store.identities.version} (compare replicas to see one lag), counter
+ * {@code gatehouse.store.identities.refresh.failures}. Thread-safe.
  */
 public final class StoreIdentities implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StoreIdentities.class);
@@ -51,6 +53,7 @@ public final class StoreIdentities implements AutoCloseable {
   private final Object versionMonitor = new Object();
   private volatile IdentityDirectory directory;
   private volatile AutoCloseable subscription;
+  private volatile io.micrometer.core.instrument.Counter refreshFailures;
 
   private StoreIdentities(AccountStore store, ApiKeySecrets secrets, PluginContext context, String namespaceDomain) {
     this.store = store;
@@ -91,6 +94,11 @@ public final class StoreIdentities implements AutoCloseable {
     }
     ids.worker.scheduleWithFixedDelay(ids::flushUses, FLUSH_USES.toMillis(), FLUSH_USES.toMillis(),
         TimeUnit.MILLISECONDS);
+    io.micrometer.core.instrument.Gauge.builder("gatehouse.store.identities.version", ids, StoreIdentities::version)
+        .description("The store version the data plane's identities are at").register(context.meterRegistry());
+    ids.refreshFailures = io.micrometer.core.instrument.Counter.builder("gatehouse.store.identities.refresh.failures")
+        .description("Reads of the store's changes that failed (the previous identities stayed in force)")
+        .register(context.meterRegistry());
     // A change made between the snapshot and the subscription is caught here.
     ids.refreshSoon();
     IdentityDirectory d = ids.directory;
@@ -205,6 +213,9 @@ public final class StoreIdentities implements AutoCloseable {
           : IdentityDirectory.of(store.snapshot(), namespaceDomain, current);
     } catch (RuntimeException e) {
       log.warn("store identities not refreshed, keeping version {}: {}", current.version, e.getMessage());
+      if (refreshFailures != null) {
+        refreshFailures.increment();
+      }
       return false;
     }
     directory = next;

@@ -11,6 +11,7 @@ import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.Listen;
 import dev.gatehouse.config.ServerTls;
 import dev.gatehouse.config.Store;
+import dev.gatehouse.config.WebUi;
 import dev.gatehouse.control.ApiKeyIssuer;
 import dev.gatehouse.control.Bootstrap;
 import dev.gatehouse.dev.DevMode;
@@ -56,6 +57,14 @@ final class StartDevCommand implements Callable<Integer> {
       description = "The first Account Owner's email, on the first start (default: ${DEFAULT-VALUE}).")
   String ownerEmail;
 
+  @Option(names = "--ui-dir",
+      description = "A Temporal Web UI build (the folder holding index.html) to serve, with a dev sign-in.")
+  Path uiDir;
+
+  @Option(names = "--ui-port", defaultValue = "8233",
+      description = "The Web UI's HTTPS port, with --ui-dir (default: ${DEFAULT-VALUE}).")
+  int uiPort;
+
   @Option(names = "--upstream-port", defaultValue = "0",
       description = "The embedded Temporal server's port (default: any free port).")
   int upstreamPort;
@@ -69,17 +78,41 @@ final class StartDevCommand implements Callable<Integer> {
     Optional<Bootstrap.Created> created = bootstrap(pki, ownerEmail);
     try (ClaimMapper devMapper = tokens.claimMapper(devAuthorization());
         EmbeddedTemporal upstream = EmbeddedTemporal.start(upstreamPort, DevMode.upstreamTls(pki));
-        Gatehouse gatehouse = Gatehouse.builder().withConfig(config(pki, upstream.port(), keyring))
+        Gatehouse gatehouse = builder(tokens).withConfig(config(pki, upstream.port(), keyring))
             .withClaimMapper(devMapper).build().start()) {
       Runtime.getRuntime().addShutdownHook(new Thread(gatehouse::close, "gatehouse-shutdown"));
       printInstructions(System.out, pki, gatehouse);
       printCodecInstructions(System.out, pki, gatehouse, keyring, tokens.mint(DEV_TOKEN_VALIDITY));
       printControlPlaneInstructions(System.out, pki, gatehouse, created);
+      printWebUiInstructions(System.out, pki, gatehouse);
       gatehouse.awaitTermination();
     }
     return 0;
   }
 
+  /** With {@code --ui-dir}, the Web UI signs people in with a fresh dev token, no provider needed. */
+  Gatehouse.Builder builder(DevTokens tokens) {
+    Gatehouse.Builder b = Gatehouse.builder();
+    if (uiDir != null) {
+      b.withWebUiDevSignIn(() -> tokens.mint(DEV_UI_SESSION));
+    }
+    return b;
+  }
+
+  static void printWebUiInstructions(PrintStream out, DevPki pki, Gatehouse gatehouse) {
+    if (gatehouse.webUiEndpoint() == null) {
+      return;
+    }
+    String url = gatehouse.webUiEndpoint().toString().replace("127.0.0.1", "localhost");
+    out.printf("""
+
+        Web UI:        %s   (dev sign-in: no password; you are dev-user, system admin)
+                       the browser must trust %s (the dev CA); payloads are decoded by the codec server above
+        """, url, pki.caCert());
+    out.flush();
+  }
+
+  static final Duration DEV_UI_SESSION = Duration.ofHours(8);
   static final String DEV_KEYRING = "codec-keyring.properties";
   static final Duration DEV_TOKEN_VALIDITY = Duration.ofDays(30);
   /** The Web UI of {@code temporal server start-dev} and of the {@code temporalio/ui} image's default port. */
@@ -93,7 +126,20 @@ final class StartDevCommand implements Callable<Integer> {
     return new GatehouseConfig(c.global(), c.listen(), c.upstream(), codecServer(pki, keyring),
         Audit.inDirectory(auditDir(pki).toString()), store(pki),
         new ControlPlane("127.0.0.1:" + controlPort, new ServerTls(pki.serverCert().toString(),
-            pki.serverKey().toString(), null, null, null, null, false), null), null, null);
+            pki.serverKey().toString(), null, null, null, null, false), null), null, webUi());
+  }
+
+  /** With {@code --ui-dir}: the UI on loopback, HTTPS with the dev server certificate (the frontend's). */
+  WebUi webUi() {
+    if (uiDir == null) {
+      return null;
+    }
+    return new WebUi("127.0.0.1:" + uiPort, uiDir.toAbsolutePath().toString());
+  }
+
+  /** The Web UI's origin as the browser sends it, which the codec server allows. */
+  String webUiOrigin() {
+    return "https://localhost:" + uiPort;
   }
 
   /** The first start makes the account and its Owner with an API key; later starts find them and make nothing. */
@@ -132,8 +178,8 @@ final class StartDevCommand implements Callable<Integer> {
   CodecServer codecServer(DevPki pki, Path keyring) {
     ServerTls tls = new ServerTls(pki.serverCert().toString(), pki.serverKey().toString(), null, null,
         List.of(pki.caCert().toString()), null, false);
-    return new CodecServer("127.0.0.1:" + codecPort, tls, List.of(LOCAL_WEB_UI), true, null, keyring.toString(),
-        null);
+    List<String> origins = uiDir == null ? List.of(LOCAL_WEB_UI) : List.of(LOCAL_WEB_UI, webUiOrigin());
+    return new CodecServer("127.0.0.1:" + codecPort, tls, origins, true, null, keyring.toString(), null);
   }
 
   static void printCodecInstructions(PrintStream out, DevPki pki, Gatehouse gatehouse, Path keyring, String token) {

@@ -97,8 +97,30 @@ final class CodecHandler extends Handler.Abstract {
       out.put(HttpHeader.STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     }
     String origin = request.getHeaders().get(HttpHeader.ORIGIN);
-    CodecRoute route = CodecRoute.parse(Request.getPathInContext(request));
+    if (cors.allows(origin)) {
+      // On every answer, errors included: without them the browser reports a CORS failure instead of the error.
+      cors.addResponseHeaders(out, origin);
+    }
+    String path = Request.getPathInContext(request);
+    CodecRoute route = CodecRoute.parse(path);
     boolean preflight = HttpMethod.OPTIONS.is(request.getMethod());
+    if (route == null && isDownload(path)) {
+      // The Web UI's external-payload download (storage references), which this codec server does not offer: a
+      // clear answer the page can show, rather than a 404 it cannot read.
+      Exchange exchange = new Exchange(request, response, callback, CodecMetrics.OTHER, start);
+      exchange.reply(guarded(() -> {
+        if (preflight) {
+          if (!cors.allows(origin)) {
+            return Reply.text(403, "origin not allowed");
+          }
+          cors.addPreflightHeaders(out, origin);
+          return new Reply(204, null, null);
+        }
+        return new Reply(501, JSON, "{\"code\":12,\"message\":\"this codec server does not download external "
+            + "payloads (POST /download is not implemented): payloads are stored inline\",\"details\":[]}\n");
+      }));
+      return true;
+    }
     String tag = route == null ? CodecMetrics.OTHER
         : preflight ? CodecMetrics.PREFLIGHT : route.operation().pathSegment();
     Exchange exchange = new Exchange(request, response, callback, tag, start);
@@ -200,6 +222,15 @@ final class CodecHandler extends Handler.Abstract {
         Content.Sink.write(response, true, reply.body(), callback);
       }
     }
+  }
+
+  /** {@code /download} or {@code /{namespace}/download}. */
+  static boolean isDownload(String path) {
+    if (path == null || !path.endsWith("/download")) {
+      return false;
+    }
+    String prefix = path.substring(0, path.length() - "/download".length());
+    return prefix.isEmpty() || (prefix.charAt(0) == '/' && prefix.indexOf('/', 1) < 0 && prefix.length() > 1);
   }
 
   private static Reply guarded(Supplier<Reply> step) {

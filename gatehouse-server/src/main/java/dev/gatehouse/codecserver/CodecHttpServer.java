@@ -233,9 +233,22 @@ public final class CodecHttpServer implements AutoCloseable {
    * never an HTML page, a stack or the name of an exception.
    */
   private static final class TerseErrors extends ErrorHandler {
+    private final CorsPolicy cors;
+
+    TerseErrors(CorsPolicy cors) {
+      this.cors = cors;
+    }
+
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
         Callback callback) {
+      // Jetty's own refusals (a path like //decode, bad headers) reach a browser page too: with CORS headers it
+      // sees the status instead of a CORS failure.
+      String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+      if (cors.allows(origin)) {
+        cors.addResponseHeaders(response.getHeaders(), origin);
+        response.getHeaders().put(HttpHeader.VARY, "Origin");
+      }
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
       String reason = HttpStatus.getMessage(code);
@@ -379,12 +392,13 @@ public final class CodecHttpServer implements AutoCloseable {
       connector.setPort(address.getPort());
       connector.setIdleTimeout(Duration.ofSeconds(30).toMillis());
       server.addConnector(connector);
-      server.setErrorHandler(new TerseErrors());
+      CorsPolicy cors = new CorsPolicy(config.allowedOrigins(), config.allowCredentials());
+      server.setErrorHandler(new TerseErrors(cors));
       BodyBudget budget = new BodyBudget(config.maxInFlightBodyBytes());
       Gauge.builder("gatehouse.codec.body.buffered", budget, BodyBudget::inUse).baseUnit("bytes")
           .description("Request-body bytes the codec server holds, over all requests").register(meters);
-      server.setHandler(new RefusedConnections(new CodecHandler(pipeline, codecs, new CorsPolicy(
-          config.allowedOrigins(), config.allowCredentials()), config.maxBodyBytes(), new CodecMetrics(meters),
+      server.setHandler(new RefusedConnections(new CodecHandler(pipeline, codecs, cors, config.maxBodyBytes(),
+          new CodecMetrics(meters),
           budget, config.bodyReadTimeout())));
       return new CodecHttpServer(server, connector, https, codecs, scheduler, config.refreshInterval(), tls, budget);
     }

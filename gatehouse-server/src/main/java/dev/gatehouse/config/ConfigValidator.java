@@ -59,6 +59,10 @@ public final class ConfigValidator {
     checkNamespaceDomain(config.controlPlane().namespaceDomain());
     checkHttpApi(config.httpApi(), config.listen(), config.codecServer());
     checkStore(config.store());
+    checkWebUi(config.webUi(), config.listen(), config.codecServer());
+    if (config.webUi().enabled() && config.httpApi().enabled()) {
+      samePort("webUi.address", config.webUi().address(), "httpApi.address", config.httpApi().address());
+    }
   }
 
   private void checkControlPlane(GatehouseConfig config) {
@@ -76,6 +80,9 @@ public final class ConfigValidator {
     }
     if (config.httpApi().enabled()) {
       samePort("controlPlane.address", cp.address(), "httpApi.address", config.httpApi().address());
+    }
+    if (config.webUi().enabled()) {
+      samePort("controlPlane.address", cp.address(), "webUi.address", config.webUi().address());
     }
     if (!config.store().configured()) {
       fail("controlPlane.address", "the control plane needs a store: set store.dir (e.g. /var/lib/gatehouse) or"
@@ -157,6 +164,86 @@ public final class ConfigValidator {
       fail("store.maxPoolSize", "must be at least 1 (e.g. 4)");
     }
     positive("store.changeLogRetention", store.changeLogRetention(), "e.g. 1h");
+  }
+
+  private void checkWebUi(WebUi ui, Listen listen, CodecServer codec) {
+    if (!ui.enabled()) {
+      return;
+    }
+    address("webUi.address", ui.address(), true);
+    samePort("webUi.address", ui.address(), "listen.grpcAddress", listen.grpcAddress());
+    if (listen.httpAddress() != null && !listen.httpAddress().isBlank()) {
+      samePort("webUi.address", ui.address(), "listen.httpAddress", listen.httpAddress());
+    }
+    if (codec.enabled()) {
+      samePort("webUi.address", ui.address(), "codecServer.address", codec.address());
+    }
+    if (ui.assetsDir() == null || ui.assetsDir().isBlank()) {
+      fail("webUi.assetsDir", "required: the folder of a Temporal UI build, the one holding index.html "
+          + "(e.g. /opt/temporal-ui/dist)");
+    }
+    Path index;
+    try {
+      index = Path.of(ui.assetsDir()).resolve("index.html");
+    } catch (InvalidPathException e) {
+      throw fail("webUi.assetsDir", "not a valid path: " + ConfigText.quoted(ui.assetsDir()));
+    }
+    if (!Files.isRegularFile(index) || !Files.isReadable(index)) {
+      fail("webUi.assetsDir", "no readable index.html in " + ConfigText.quoted(ui.assetsDir())
+          + " (point it at the UI build's output folder, e.g. the dist folder of temporalio/ui after pnpm build:server)");
+    }
+    checkServer("webUi.tls", ui.tls());
+    if (ui.tls().hasClientCas() || ui.tls().requireClientAuth()) {
+      fail("webUi.tls.clientCaFiles", "client certificates are not used by the Web UI (people sign in with OIDC); "
+          + "remove clientCaFiles, clientCaData and requireClientAuth");
+    }
+    positive("webUi.sessionMaxAge", ui.sessionMaxAge(), "e.g. 8h");
+    WebUi.Oidc oidc = ui.oidc();
+    if (oidc != null) {
+      httpsUrl("webUi.oidc.issuer", oidc.issuer(), "https://accounts.example.com");
+      if (oidc.clientId() == null || oidc.clientId().isBlank()) {
+        fail("webUi.oidc.clientId", "required: the client id registered with the provider for the Web UI");
+      }
+      httpsUrl("webUi.oidc.redirectUrl", oidc.redirectUrl(), "https://temporal.example.com/auth/sso/callback");
+      if (!URI.create(oidc.redirectUrl()).getPath().endsWith("/auth/sso/callback")) {
+        fail("webUi.oidc.redirectUrl", "must end in /auth/sso/callback, the Web UI's callback route "
+            + "(e.g. https://temporal.example.com/auth/sso/callback)");
+      }
+      if (!oidc.scopes().contains("openid")) {
+        fail("webUi.oidc.scopes", "must include openid (e.g. [openid, profile, email, offline_access])");
+      }
+    }
+    if (ui.codec().endpoint() != null) {
+      httpsUrl("webUi.codec.endpoint", ui.codec().endpoint(), "https://codec.example.com");
+    }
+  }
+
+  /** An absolute http(s) URL; plain http only for a loopback host. */
+  private void httpsUrl(String key, String value, String example) {
+    if (value == null || value.isBlank()) {
+      fail(key, "required (e.g. " + example + ")");
+    }
+    URI uri;
+    try {
+      uri = new URI(value);
+    } catch (URISyntaxException e) {
+      throw fail(key, "not a URL: " + ConfigText.quoted(value) + " (e.g. " + example + ")");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
+      fail(key, "not an absolute http(s) URL: " + ConfigText.quoted(value) + " (e.g. " + example + ")");
+    }
+    if (scheme.equals("http") && !isLoopbackName(uri.getHost())) {
+      fail(key, "plain http is only allowed for localhost: " + ConfigText.quoted(value) + " (e.g. " + example + ")");
+    }
+    if (uri.getQuery() != null || uri.getFragment() != null || uri.getUserInfo() != null) {
+      fail(key, "must not carry a query, fragment or user info: " + ConfigText.quoted(value));
+    }
+  }
+
+  private static boolean isLoopbackName(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]") || h.equals("::1");
   }
 
   private void checkAudit(Audit audit) {

@@ -404,6 +404,20 @@ class StoreIdentitiesTest {
   }
 
   @Test
+  void aCertificateStopsCountingWhenACaOnItsPathExpiresWithoutAStoreChange() throws Exception {
+    Instant now = clock.instant();
+    CertificateAuthority shortLived = CertificateAuthority.create("Short CA", CertificateAuthority.KeyType.EC_P256,
+        now.minus(Duration.ofHours(1)), now.plus(Duration.ofHours(1)));
+    store.namespaces().create(namespace("short", shortLived.certificatePem(), true, true));
+    start();
+    List<java.security.cert.X509Certificate> chain = shortLived.leaf("w").clientAuth()
+        .validity(now.minus(Duration.ofMinutes(30)), now.plus(Duration.ofHours(3))).issue().chain();
+    assertThat(ids.namespaceCertificateMapper().getClaims(cert(chain)).namespaces()).containsOnlyKeys("short");
+    clock.advance(Duration.ofHours(2));
+    assertThat(ids.namespaceCertificateMapper().getClaims(cert(chain)).isAnonymous()).isTrue();
+  }
+
+  @Test
   void theTrustUnionFollowsTheNamespaces() throws Exception {
     start();
     List<NamespaceTrust> published = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -480,6 +494,13 @@ class StoreIdentitiesTest {
     }
   }
 
+  private ClaimMapper resolved(String claimMapper, StoreIdentities identities) {
+    AuthConfig c = new AuthConfig();
+    c.claimMapper = claimMapper;
+    return Plugins.claimMapper(PluginContext.builder(c.build()).scheduler(scheduler).build(),
+        getClass().getClassLoader(), identities);
+  }
+
   @Test
   void storeMapperNamesNeedAStoreAndCompose() {
     AuthConfig c = new AuthConfig();
@@ -498,5 +519,15 @@ class StoreIdentitiesTest {
     c.claimMapper = "apiKey, ";
     assertThatThrownBy(() -> AccessController.builder(c.build()).scheduler(scheduler).storeIdentities(ids).build())
         .hasMessageContaining("global.authorization.claimMapper");
+    c.claimMapper = "mtls, mtls";
+    assertThatThrownBy(() -> AccessController.builder(c.build()).scheduler(scheduler).storeIdentities(ids).build())
+        .hasMessageContaining("global.authorization.claimMapper");
+    c.claimMapper = "mtls+";
+    assertThatThrownBy(() -> AccessController.builder(c.build()).scheduler(scheduler).storeIdentities(ids).build())
+        .hasMessageContaining("global.authorization.claimMapper");
+    // A value naming neither store mapper is asked after them; one naming them keeps its order.
+    assertThat(resolved("mtls", ids)).hasToString("firstOf(apiKey, namespaceCertificates, mtls)");
+    assertThat(resolved("mtls, apiKey", ids)).hasToString("firstOf(mtls, apiKey)");
+    assertThat(resolved("mtls", null)).hasToString("mtls");
   }
 }

@@ -703,7 +703,10 @@ class ConfigLoaderTest {
     }
     Files.writeString(keyDir.resolve("default-keyring.json"), "{}\n");
     Files.writeString(keyDir.resolve("payments-keyring.json"), "{}\n");
-    Map<String, String> env = Map.of("GATEHOUSE_TLS_DIR", tlsDir.toString(), "GATEHOUSE_KEY_DIR", keyDir.toString());
+    Path uiDir = Files.createDirectories(dir.resolve("ui"));
+    Files.writeString(uiDir.resolve("index.html"), "<!doctype html>\n");
+    Map<String, String> env = Map.of("GATEHOUSE_TLS_DIR", tlsDir.toString(), "GATEHOUSE_KEY_DIR", keyDir.toString(),
+        "GATEHOUSE_UI_DIR", uiDir.toString());
 
     LoadedConfig loaded = ConfigLoader.load(example, "production", null, env::get);
     ConfigValidator.validate(loaded);
@@ -723,5 +726,7 @@ class ConfigLoaderTest {
     assertThat(config.codecServer().enabled()).isTrue();
     assertThat(config.codecServer().namespaceKeyrings())
         .containsEntry("payments", keyDir.resolve("payments-keyring.json").toString());
+    assertThat(config.webUi().enabled()).isTrue();
+    assertThat(config.webUi().oidc().clientSecret()).isNull();
   }
 }
