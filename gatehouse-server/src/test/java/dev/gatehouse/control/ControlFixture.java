@@ -54,6 +54,8 @@ public final class ControlFixture implements AutoCloseable {
   private final java.util.concurrent.ScheduledExecutorService scheduler;
   public final DevPki pki;
   private final List<CloudServiceStubs> clients = new ArrayList<>();
+  /** The threads that asked for the upstream (RegisterNamespace). */
+  final List<String> upstreamThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public ControlFixture(AccountStore store, Path dir) {
     this.store = store;
@@ -84,6 +86,11 @@ public final class ControlFixture implements AutoCloseable {
         .apiKeysPerOwner(3)
         .auditReader(new AuditReader(auditDir))
         .afterChange(identities::refreshNow)
+        .upstream(() -> {
+          // No upstream here: records which thread asked (the store executor's, never an event loop's).
+          upstreamThreads.add(Thread.currentThread().getName());
+          throw new IllegalStateException("no upstream in this fixture");
+        })
         .build()
         .start();
     store.initialise("test-account");

@@ -171,6 +171,8 @@ abstract class ControlPlaneTest {
   @Test
   void badNamespacesAreRefused() {
     createNamespace("taken");
+    // The create ran on the control plane's store executor, and an upstream failure did not fail it.
+    assertThat(f.upstreamThreads).singleElement().asString().startsWith("gatehouse-control-");
     refused(() -> createNamespace("taken"), Status.Code.ALREADY_EXISTS, "taken");
     for (String bad : new String[] {"", "has space", "-leading", "trailing.", "slash/name", "temporal-system",
         "x".repeat(1001)}) {
