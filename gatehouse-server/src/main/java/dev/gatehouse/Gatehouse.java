@@ -326,6 +326,7 @@ public final class Gatehouse implements AutoCloseable {
                       dataPlane.upstreamChannel())
                   .routePrefix("/api/v1")
                   .payloadShorthand(false)
+                  .ignoreUnknownQueryParameters(true)
                   .build())
               .codecEndpoint(codecEndpointOf(codecServer))
               .fallbackTls(c.global().tls().frontend().server())

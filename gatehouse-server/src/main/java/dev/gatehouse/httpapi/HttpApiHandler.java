@@ -114,6 +114,7 @@ public final class HttpApiHandler extends Handler.Abstract {
   private final RouteTable routes;
   private final TemporalJson json;
   private final boolean shorthandByDefault;
+  private final boolean ignoreUnknownQuery;
   private final Credentials credentials;
   private final String prefix;
   private final Set<String> origins;
@@ -137,6 +138,7 @@ public final class HttpApiHandler extends Handler.Abstract {
     this.routes = RouteTable.from(pipeline.catalog(), b.prefix);
     this.json = new TemporalJson(typeFiles(pipeline.catalog()));
     this.shorthandByDefault = b.shorthand;
+    this.ignoreUnknownQuery = b.ignoreUnknownQuery;
     this.credentials = b.credentials;
     this.origins = Set.copyOf(b.origins);
     this.allowCredentials = b.allowCredentials;
@@ -590,10 +592,16 @@ public final class HttpApiHandler extends Handler.Abstract {
         continue;
       }
       if (route.body().equals("*")) {
+        if (ignoreUnknownQuery) {
+          continue;
+        }
         return "query parameter " + safeName(name) + " is not read on this route: put the field in the JSON body";
       }
       List<Descriptors.FieldDescriptor> fields = FieldPaths.resolve(type, name, true);
       if (fields == null) {
+        if (ignoreUnknownQuery) {
+          continue;
+        }
         return "unknown query parameter " + safeName(name);
       }
       String path = protoPath(fields);
@@ -770,6 +778,7 @@ public final class HttpApiHandler extends Handler.Abstract {
     private final CallPipeline pipeline;
     private final Channel upstream;
     private boolean shorthand = true;
+    private boolean ignoreUnknownQuery;
     private Credentials credentials;
     private String prefix = "";
     private List<String> origins = List.of();
@@ -792,6 +801,17 @@ public final class HttpApiHandler extends Handler.Abstract {
      */
     public Builder payloadShorthand(boolean enabled) {
       this.shorthand = enabled;
+      return this;
+    }
+
+    /**
+     * Ignores query parameters that set no field of the request (and every query parameter of a route whose body is
+     * the whole request), as grpc-gateway and so Temporal's ui-server do; default false, refusing them with 400.
+     * The Web UI needs it: UI 2.53.3 sends {@code waitNewEvent} on {@code history-reverse}, which has no such field.
+     * An ignored parameter never reaches the request, so the namespace and everything authorized stay the body's.
+     */
+    public Builder ignoreUnknownQueryParameters(boolean ignore) {
+      this.ignoreUnknownQuery = ignore;
       return this;
     }
 
