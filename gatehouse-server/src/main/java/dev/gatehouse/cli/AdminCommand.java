@@ -397,7 +397,7 @@ final class AdminCommand implements Runnable {
   // ---- users
 
   @Command(name = "user", mixinStandardHelpOptions = true, description = "Users.",
-      subcommands = {Users.Create.class, Users.ListAll.class, Users.Get.class, Users.Delete.class,
+      subcommands = {Users.Create.class, Users.ListAll.class, Users.Get.class, Users.Update.class, Users.Delete.class,
           Users.SetAccess.class})
   static final class Users implements Runnable {
     @CommandLine.Spec
@@ -453,6 +453,33 @@ final class AdminCommand implements Runnable {
       }
     }
 
+    @Command(name = "update", mixinStandardHelpOptions = true,
+        description = "Change a user's email or account role (what is not given stays).")
+    static final class Update extends Leaf {
+      @Parameters(index = "0", description = "The user's id.")
+      String id;
+
+      @Option(names = "--email")
+      String email;
+
+      @Option(names = "--account-role", description = "owner, admin, developer, finance-admin, read or metrics-read.")
+      String role;
+
+      @Override
+      Message run(CloudServiceGrpc.CloudServiceBlockingStub ops) {
+        User current = ops.getUser(GetUserRequest.newBuilder().setUserId(id).build()).getUser();
+        UserSpec.Builder spec = current.getSpec().toBuilder();
+        if (email != null) {
+          spec.setEmail(email);
+        }
+        if (role != null) {
+          spec.setAccess(spec.getAccess().toBuilder().setAccountAccess(AccountAccess.newBuilder().setRole(role(role))));
+        }
+        return ops.updateUser(UpdateUserRequest.newBuilder().setUserId(id)
+            .setResourceVersion(current.getResourceVersion()).setSpec(spec).build());
+      }
+    }
+
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a user and their API keys.")
     static final class Delete extends Leaf {
       @Parameters(index = "0", description = "The user's id.")
@@ -489,7 +516,7 @@ final class AdminCommand implements Runnable {
 
   @Command(name = "service-account", mixinStandardHelpOptions = true, description = "Service accounts.",
       subcommands = {ServiceAccounts.Create.class, ServiceAccounts.ListAll.class, ServiceAccounts.Get.class,
-          ServiceAccounts.Delete.class, ServiceAccounts.SetAccess.class})
+          ServiceAccounts.Update.class, ServiceAccounts.Delete.class, ServiceAccounts.SetAccess.class})
   static final class ServiceAccounts implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -560,6 +587,41 @@ final class AdminCommand implements Runnable {
       @Override
       Message run(CloudServiceGrpc.CloudServiceBlockingStub ops) {
         return ops.getServiceAccount(GetServiceAccountRequest.newBuilder().setServiceAccountId(id).build());
+      }
+    }
+
+    @Command(name = "update", mixinStandardHelpOptions = true,
+        description = "Change a service account's name, description or account role (what is not given stays).")
+    static final class Update extends Leaf {
+      @Parameters(index = "0")
+      String id;
+
+      @Option(names = "--name")
+      String name;
+
+      @Option(names = "--description")
+      String description;
+
+      @Option(names = "--account-role", description = "admin, developer, finance-admin, read or metrics-read"
+          + " (account-wide service accounts).")
+      String role;
+
+      @Override
+      Message run(CloudServiceGrpc.CloudServiceBlockingStub ops) {
+        ServiceAccount current = ops.getServiceAccount(GetServiceAccountRequest.newBuilder().setServiceAccountId(id)
+            .build()).getServiceAccount();
+        ServiceAccountSpec.Builder spec = current.getSpec().toBuilder();
+        if (name != null) {
+          spec.setName(name);
+        }
+        if (description != null) {
+          spec.setDescription(description);
+        }
+        if (role != null) {
+          spec.setAccess(spec.getAccess().toBuilder().setAccountAccess(AccountAccess.newBuilder().setRole(role(role))));
+        }
+        return ops.updateServiceAccount(UpdateServiceAccountRequest.newBuilder().setServiceAccountId(id)
+            .setResourceVersion(current.getResourceVersion()).setSpec(spec).build());
       }
     }
 

@@ -100,6 +100,11 @@ class AdminCliTest {
     assertThat(unknownRole.code()).isEqualTo(1);
     assertThat(unknownRole.err()).contains("unknown account role");
     assertThat(admin("whoami").out()).contains("owner@example.com", "owner");
+
+    Run user = admin("user", "create", "ada@example.com", "--account-role", "read", "--output", "json");
+    String userId = json(user.out()).path("userId").asText();
+    assertThat(admin("user", "update", userId, "--account-role", "developer").code()).isZero();
+    assertThat(admin("user", "get", userId).out()).contains("ada@example.com", "developer");
   }
 
   @Test
