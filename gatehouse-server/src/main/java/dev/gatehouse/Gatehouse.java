@@ -16,6 +16,15 @@ import dev.gatehouse.audit.AuditLog;
 import dev.gatehouse.audit.AuditLogs;
 import dev.gatehouse.auth.PluginContext;
 import dev.gatehouse.auth.StoreIdentities;
+import dev.gatehouse.api.ApiCatalog;
+import dev.gatehouse.audit.AuditKeys;
+import dev.gatehouse.audit.AuditReader;
+import dev.gatehouse.auth.CloudAccessPolicy;
+import dev.gatehouse.config.ControlPlane;
+import dev.gatehouse.control.ApiKeyIssuer;
+import dev.gatehouse.control.ControlPlaneServer;
+import dev.gatehouse.tls.ListenerTls;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import dev.gatehouse.store.AccountStore;
 import dev.gatehouse.store.ApiKeySecrets;
 import dev.gatehouse.tls.NamespaceTrust;
@@ -64,12 +73,13 @@ public final class Gatehouse implements AutoCloseable {
   private final DataPlane dataPlane;
   private final Optional<CodecHttpServer> codecServer;
   private final Optional<OperationsServer> operations;
+  private final Optional<ControlPlaneServer> controlPlane;
   private final Optional<HttpApiServer> httpApi;
   private final Optional<WebUiServer> webUi;
 
   private Gatehouse(LoadedConfig config, Lifecycle lifecycle, DataPlane dataPlane,
       Optional<CodecHttpServer> codecServer, Optional<OperationsServer> operations,
-      Optional<HttpApiServer> httpApi, Optional<WebUiServer> webUi) {
+      Optional<HttpApiServer> httpApi, Optional<WebUiServer> webUi, Optional<ControlPlaneServer> controlPlane) {
     this.httpApi = httpApi;
     this.webUi = webUi;
     this.config = config;
@@ -77,6 +87,7 @@ public final class Gatehouse implements AutoCloseable {
     this.dataPlane = dataPlane;
     this.codecServer = codecServer;
     this.operations = operations;
+    this.controlPlane = controlPlane;
   }
 
   /** The Web UI's URL (e.g. {@code https://localhost:8233}), or {@code null} when {@code webUi.address} is not set. */
@@ -107,6 +118,11 @@ public final class Gatehouse implements AutoCloseable {
   /** The health/metrics port, or -1 when that endpoint is disabled. */
   public int httpPort() {
     return operations.map(OperationsServer::port).orElse(-1);
+  }
+
+  /** The control plane's (Ops API) bound port, or -1 when {@code controlPlane.address} is not set. */
+  public int controlPort() {
+    return controlPlane.map(ControlPlaneServer::port).orElse(-1);
   }
 
   /** The codec server's bound port, or -1 when {@code codecServer.address} is not set. */
@@ -238,7 +254,8 @@ public final class Gatehouse implements AutoCloseable {
         lifecycle.add(Component.of("meter registry", () -> {}, meters::close));
         ScheduledExecutorService scheduler = newScheduler();
         lifecycle.add(Component.of("scheduler", () -> {}, scheduler::shutdownNow));
-        StoreIdentities identities = storeIdentities(c, meters, scheduler, lifecycle);
+        AccountStore store = accountStore(c, lifecycle);
+        StoreIdentities identities = store == null ? null : storeIdentities(c, store, meters, scheduler, lifecycle);
         FrontendTls frontend = lifecycle.resource("frontend TLS",
             new FrontendTls(c.global().tls(), config.origin()::fileOf, meters, scheduler,
                 TlsEngine.of(c.listen().tlsEngine()), identities == null ? null : identities.trust()));
@@ -266,7 +283,8 @@ public final class Gatehouse implements AutoCloseable {
         AccessController accessController = access.build();
         lifecycle.resource("access controller", accessController);
         CallPipeline.Builder pipeline = CallPipeline.builder(accessController);
-        pipeline.auditLog(auditLog(c, accessController, meters, scheduler, lifecycle));
+        AuditLog auditLog = auditLog(c, accessController, meters, scheduler, lifecycle);
+        pipeline.auditLog(auditLog);
         gates.forEach(pipeline::gate);
         CallPipeline calls = pipeline.build();
         DataPlane dataPlane = dp.pipeline(calls).build();
@@ -323,10 +341,16 @@ public final class Gatehouse implements AutoCloseable {
           lifecycle.add(Component.of("web UI", webUi::start, webUi));
         }
 
+        ControlPlaneServer controlPlane = null;
+        if (c.controlPlane().enabled()) {
+          controlPlane = controlPlane(c, store, identities, auditLog, dataPlane, meters, scheduler, lifecycle);
+          lifecycle.add(Component.of("control plane", controlPlane::start, controlPlane));
+        }
+
         Optional<OperationsServer> operations = operations(c, dataPlane, meters);
         operations.ifPresent(o -> lifecycle.add(Component.of("health and metrics endpoint", o::start, o)));
         return new Gatehouse(config, lifecycle, dataPlane, Optional.ofNullable(codecServer), operations,
-            Optional.ofNullable(httpApi), Optional.ofNullable(webUi));
+            Optional.ofNullable(httpApi), Optional.ofNullable(webUi), Optional.ofNullable(controlPlane));
       } catch (RuntimeException e) {
         lifecycle.close();
         throw e;
@@ -343,15 +367,8 @@ public final class Gatehouse implements AutoCloseable {
      * configured ({@code store}, opened here and closed after everything that uses it), else {@code null}: read once
      * here, then kept current from the store's changes.
      */
-    private StoreIdentities storeIdentities(GatehouseConfig c, PrometheusMeterRegistry meters,
+    private StoreIdentities storeIdentities(GatehouseConfig c, AccountStore store, PrometheusMeterRegistry meters,
         ScheduledExecutorService scheduler, Lifecycle lifecycle) {
-      AccountStore store = accountStore;
-      if (store == null) {
-        if (!c.store().configured()) {
-          return null;
-        }
-        store = lifecycle.resource("store", AccountStore.open(c.store(), java.time.Clock.systemUTC()));
-      }
       PluginContext context = PluginContext.builder(c.global().authorization())
           .origin(config.origin())
           .meterRegistry(meters)
@@ -360,6 +377,76 @@ public final class Gatehouse implements AutoCloseable {
           .build();
       return lifecycle.resource("store identities", StoreIdentities.start(store, ApiKeySecrets.forStore(store),
           context, c.controlPlane().namespaceDomain()));
+    }
+
+    /**
+     * The account store: the one given to {@link #withAccountStore} (the caller owns it), else the one
+     * {@code store} configures (opened here, closed with Gatehouse), else none.
+     */
+    private AccountStore accountStore(GatehouseConfig c, Lifecycle lifecycle) {
+      if (accountStore != null) {
+        return accountStore;
+      }
+      if (!c.store().configured()) {
+        return null;
+      }
+      return lifecycle.resource("account store", AccountStore.open(c.store(), java.time.Clock.systemUTC()));
+    }
+
+    /**
+     * The Ops API on {@code controlPlane.address}: its own access controller (the Cloud catalog, API keys from the
+     * store, Cloud's permissions), the same audit log as the data plane, and the data plane's upstream channel for
+     * RegisterNamespace.
+     */
+    private ControlPlaneServer controlPlane(GatehouseConfig c, AccountStore store, StoreIdentities identities,
+        AuditLog auditLog,
+        DataPlane dataPlane, PrometheusMeterRegistry meters, ScheduledExecutorService scheduler,
+        Lifecycle lifecycle) {
+      if (identities == null) {
+        throw new ConfigException(config.origin().fileOf("controlPlane.address"), "controlPlane.address",
+            "the control plane needs the account store: set store.dir (e.g. /var/lib/gatehouse) or store.url");
+      }
+      if (store.account().isEmpty()) {
+        log.warn("the store has no account yet: run `gatehouse init` to make the first Owner and their API key");
+      }
+      AccessController access = lifecycle.resource("control plane access controller",
+          AccessController.builder(c.global().authorization())
+              .catalog(ApiCatalog.cloud())
+              .claimMapper(identities.apiKeyMapper())
+              .authorizer(CloudAccessPolicy.INSTANCE)
+              .meterRegistry(meters)
+              .scheduler(scheduler)
+              .configOrigin(config.origin())
+              .build());
+      CallPipeline pipeline = CallPipeline.builder(access).auditLog(auditLog).build();
+      ControlPlane cp = c.controlPlane();
+      SslContext tls = cp.tls().hasCertificate()
+          ? ListenerTls.serverContext(cp.tls(), "controlPlane.tls", cp.minVersion(), config.origin()::fileOf)
+          : null;
+      if (tls == null) {
+        log.warn("the control plane serves plaintext on {} (loopback only)", cp.address());
+      }
+      ControlPlaneServer.Builder b = ControlPlaneServer.builder()
+          .listen(ConfigValidator.socketAddress(cp.address(), true))
+          .tls(tls)
+          .pipeline(pipeline)
+          .store(store)
+          .apiKeys(ApiKeyIssuer.of(ApiKeySecrets.forStore(store)))
+          .apiKeysPerOwner(cp.apiKeysPerOwner())
+          .upstream(dataPlane::upstreamChannel)
+          .afterChange(identities::refreshNow)
+          .shutdownGrace(c.listen().shutdownGracePeriod());
+      if (c.audit().on() && c.audit().dir() != null) {
+        try {
+          byte[] key = c.audit().encryptionKeyFile() == null ? null
+              : AuditKeys.readEncryptionKey(Path.of(c.audit().encryptionKeyFile()));
+          b.auditReader(new AuditReader(Path.of(c.audit().dir()), key));
+        } catch (java.io.IOException e) {
+          throw new ConfigException(config.origin().fileOf("audit.encryptionKeyFile"), "audit.encryptionKeyFile",
+              "cannot be read: " + e.getMessage(), e);
+        }
+      }
+      return b.build();
     }
 
     /** The audit log from {@code audit}, started before the faces and closed after them. */

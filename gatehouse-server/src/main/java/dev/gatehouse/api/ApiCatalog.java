@@ -37,8 +37,10 @@ public final class ApiCatalog {
   public static final String WORKFLOW = "temporal.api.workflowservice.v1.WorkflowService";
   public static final String OPERATOR = "temporal.api.operatorservice.v1.OperatorService";
   public static final String HEALTH = "grpc.health.v1.Health";
+  public static final String CLOUD = "temporal.api.cloud.cloudservice.v1.CloudService";
 
   private static final ApiCatalog TEMPORAL = temporalCatalog();
+  private static final ApiCatalog CLOUD_CATALOG = cloudCatalog();
 
   private final Map<String, ApiMethod> byName;
   private final List<ApiMethod> methods;
@@ -62,14 +64,20 @@ public final class ApiCatalog {
         String bare = md.getFullMethodName();
         ApiMethod.Classification c = table.get(bare);
         if (c == null) {
-          log.error("{} is not classified; it will be denied until Gatehouse classifies it", bare);
+          if (b.subsets.get(s)) {
+            // A face that serves a deliberate subset (the control plane) leaves the rest out on purpose.
+            log.debug("{} is not served", bare);
+          } else {
+            log.error("{} is not classified; it will be denied until Gatehouse classifies it", bare);
+          }
           continue;
         }
         Descriptors.Descriptor input =
             ((ProtoMethodDescriptorSupplier) md.getSchemaDescriptor()).getMethodDescriptor().getInputType();
         Descriptors.FieldDescriptor ns = input.findFieldByName("namespace");
         boolean namespaced = ns != null && ns.getType() == Descriptors.FieldDescriptor.Type.STRING && !ns.isRepeated();
-        if ((c.scope() == ApiMethod.Scope.NAMESPACE) != namespaced) {
+        // An account-scoped (control plane) request may name a namespace it acts on or filters by, or none.
+        if (c.scope() != ApiMethod.Scope.ACCOUNT && (c.scope() == ApiMethod.Scope.NAMESPACE) != namespaced) {
           log.error("{} is classified {} but its request {} a namespace field; it will be denied", bare, c.scope(),
               namespaced ? "has" : "has no");
           continue;
@@ -124,6 +132,40 @@ public final class ApiCatalog {
         .build();
   }
 
+  /**
+   * The control plane's catalog: the subset of Temporal Cloud's Ops API ({@code CloudService}) Gatehouse serves,
+   * every method account-scoped; a request's top-level {@code namespace} field, where it has one, is the namespace
+   * the call acts on (or filters by).
+   */
+  public static ApiCatalog cloud() {
+    return CLOUD_CATALOG;
+  }
+
+  private static ApiCatalog cloudCatalog() {
+    return builder()
+        .subset(io.temporal.api.cloud.cloudservice.v1.CloudServiceGrpc.getServiceDescriptor(), cloudClassification())
+        .build();
+  }
+
+  // The Ops API subset of issue 10. The access class is the method's nature (read, change, access management);
+  // who may call it is decided by the control plane's policy from the caller's account role and namespace
+  // permissions (auth.CloudAccessPolicy), not by this class alone.
+  private static Map<String, ApiMethod.Classification> cloudClassification() {
+    Map<String, ApiMethod.Classification> t = new LinkedHashMap<>();
+    put(t, CLOUD, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.READ,
+        "GetCurrentIdentity", "GetUsers", "GetUser", "GetUserGroups", "GetUserGroup", "GetUserGroupMembers",
+        "GetServiceAccounts", "GetServiceAccount", "GetApiKeys", "GetApiKey", "GetNamespaces", "GetNamespace",
+        "GetAsyncOperation", "GetAuditLogs");
+    put(t, CLOUD, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.WRITE,
+        "CreateApiKey", "UpdateApiKey", "DeleteApiKey", "CreateNamespace", "UpdateNamespace", "DeleteNamespace");
+    put(t, CLOUD, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.ADMIN,
+        "CreateUser", "UpdateUser", "DeleteUser", "SetUserNamespaceAccess",
+        "CreateUserGroup", "UpdateUserGroup", "DeleteUserGroup", "AddUserGroupMember", "RemoveUserGroupMember",
+        "SetUserGroupNamespaceAccess",
+        "CreateServiceAccount", "UpdateServiceAccount", "DeleteServiceAccount", "SetServiceAccountNamespaceAccess");
+    return Collections.unmodifiableMap(t);
+  }
+
   /** A catalog of other services, e.g. a face's own. */
   public static Builder builder() {
     return new Builder();
@@ -173,6 +215,11 @@ public final class ApiCatalog {
     return requestPrototypes.get(indexOf(method));
   }
 
+  /** True when {@code method} is one of this catalog's. */
+  public boolean owns(ApiMethod method) {
+    return method.index() < methods.size() && methods.get(method.index()) == method;
+  }
+
   private int indexOf(ApiMethod method) {
     if (method.index() >= methods.size() || methods.get(method.index()) != method) {
       throw new IllegalArgumentException(method.fullName() + " is not from this catalog");
@@ -184,6 +231,7 @@ public final class ApiCatalog {
   public static final class Builder {
     private final List<ServiceDescriptor> services = new ArrayList<>();
     private final List<Map<String, ApiMethod.Classification>> tables = new ArrayList<>();
+    private final List<Boolean> subsets = new ArrayList<>();
 
     private Builder() {}
 
@@ -195,6 +243,14 @@ public final class ApiCatalog {
     public Builder service(ServiceDescriptor service, Map<String, ApiMethod.Classification> classification) {
       services.add(service);
       tables.add(Map.copyOf(classification));
+      subsets.add(false);
+      return this;
+    }
+
+    /** Adds the methods of {@code service} that {@code classification} names, a deliberate subset of them. */
+    public Builder subset(ServiceDescriptor service, Map<String, ApiMethod.Classification> classification) {
+      service(service, classification);
+      subsets.set(subsets.size() - 1, true);
       return this;
     }
 

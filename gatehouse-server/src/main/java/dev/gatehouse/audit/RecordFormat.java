@@ -92,7 +92,7 @@ final class RecordFormat {
         if (!completion && call.request() != null) {
           writeTarget(g, call);
           if (level == AuditLevel.REQUEST) {
-            Message prototype = catalog.requestPrototype(call.method());
+            Message prototype = prototype(call);
             if (prototype != null) {
               g.writeFieldName("request");
               details.writeRequest(g, prototype, call.request());
@@ -107,6 +107,16 @@ final class RecordFormat {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  // The control plane's calls come from its own catalog; one broker records every face.
+  private Message prototype(AuditEvent call) {
+    for (ApiCatalog c : new ApiCatalog[] {catalog, ApiCatalog.cloud()}) {
+      if (c.owns(call.method())) {
+        return c.requestPrototype(call.method());
+      }
+    }
+    return null;
   }
 
   /** A record the log writes about itself: {@code gap}, {@code start}, {@code repair}. */
@@ -186,9 +196,12 @@ final class RecordFormat {
   }
 
   private void writeTarget(JsonGenerator g, AuditEvent call) throws IOException {
+    Message prototype = prototype(call);
+    if (prototype == null) {
+      return;
+    }
     RequestDetails.Target t =
-        RequestDetails.target(catalog.requestPrototype(call.method()).getDescriptorForType(), call.request(),
-            call.namespace());
+        RequestDetails.target(prototype.getDescriptorForType(), call.request(), call.namespace());
     if (t.isEmpty()) {
       return;
     }

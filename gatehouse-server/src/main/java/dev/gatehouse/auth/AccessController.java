@@ -67,9 +67,12 @@ public final class AccessController implements AutoCloseable {
     this.config = b.config;
     this.catalog = b.catalog;
     this.principalHeaders = new PrincipalHeaders(config.propagatePrincipal());
-    this.crossNamespace = new CrossNamespaceCalls(catalog);
-    this.listNamespaces = Objects.requireNonNull(catalog.find(ApiCatalog.WORKFLOW + "/ListNamespaces"));
-    this.describeNamespace = Objects.requireNonNull(catalog.find(ApiCatalog.WORKFLOW + "/DescribeNamespace"));
+    // A catalog without WorkflowService (the control plane's) has no call that reaches into other namespaces.
+    this.crossNamespace = new CrossNamespaceCalls(
+        catalog.find(ApiCatalog.WORKFLOW + "/RespondWorkflowTaskCompleted") != null ? catalog : ApiCatalog.temporal());
+    // Absent from catalogs without WorkflowService (the control plane's): nothing is then filtered.
+    this.listNamespaces = catalog.find(ApiCatalog.WORKFLOW + "/ListNamespaces");
+    this.describeNamespace = catalog.find(ApiCatalog.WORKFLOW + "/DescribeNamespace");
     ClassLoader loader = b.classLoader != null ? b.classLoader : AccessController.class.getClassLoader();
     MeterRegistry registry = b.meterRegistry != null ? b.meterRegistry : new SimpleMeterRegistry();
     this.ownedScheduler = b.scheduler == null ? privateScheduler() : null;
@@ -278,7 +281,7 @@ public final class AccessController implements AutoCloseable {
       return new AccessCheck(AccessCheck.Outcome.INVALID_ARGUMENT, claims, method, namespace, NAMESPACE_NOT_SET,
           "namespace-scoped call without a namespace", false);
     }
-    if (method.scope() != ApiMethod.Scope.NAMESPACE) {
+    if (method.scope() == ApiMethod.Scope.CLUSTER) {
       namespace = "";
     }
 
@@ -307,7 +310,7 @@ public final class AccessController implements AutoCloseable {
       }
     }
     return new AccessCheck(AccessCheck.Outcome.ALLOW, claims, method, namespace, null, null,
-        method == listNamespaces);
+        listNamespaces != null && method == listNamespaces);
   }
 
   // An anonymous caller refused is told to authenticate; an identified one that it may not (invariant 7).

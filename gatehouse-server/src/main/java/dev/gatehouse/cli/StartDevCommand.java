@@ -6,19 +6,27 @@ import dev.gatehouse.codecserver.KeyringFiles;
 import dev.gatehouse.config.Audit;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.CodecServer;
+import dev.gatehouse.config.ControlPlane;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.Listen;
 import dev.gatehouse.config.ServerTls;
+import dev.gatehouse.config.Store;
 import dev.gatehouse.config.WebUi;
+import dev.gatehouse.control.ApiKeyIssuer;
+import dev.gatehouse.control.Bootstrap;
 import dev.gatehouse.dev.DevMode;
 import dev.gatehouse.dev.DevPki;
 import dev.gatehouse.dev.DevTokens;
 import dev.gatehouse.dev.EmbeddedTemporal;
+import dev.gatehouse.store.AccountStore;
+import dev.gatehouse.store.ApiKeySecrets;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,6 +49,14 @@ final class StartDevCommand implements Callable<Integer> {
       description = "The codec server's HTTPS port, for the Web UI and CLI (default: ${DEFAULT-VALUE}).")
   int codecPort;
 
+  @Option(names = "--control-port", defaultValue = "7235",
+      description = "The control plane's (Ops API) HTTPS port (default: ${DEFAULT-VALUE}).")
+  int controlPort;
+
+  @Option(names = "--owner-email", defaultValue = "dev@localhost.localdomain",
+      description = "The first Account Owner's email, on the first start (default: ${DEFAULT-VALUE}).")
+  String ownerEmail;
+
   @Option(names = "--ui-dir",
       description = "A Temporal Web UI build (the folder holding index.html) to serve, with a dev sign-in.")
   Path uiDir;
@@ -59,6 +75,7 @@ final class StartDevCommand implements Callable<Integer> {
     Path keyring = pki.dir().resolve(DEV_KEYRING);
     KeyringFiles.ensure(keyring);
     DevTokens tokens = DevTokens.ensure(pki.dir());
+    Optional<Bootstrap.Created> created = bootstrap(pki, ownerEmail);
     try (ClaimMapper devMapper = tokens.claimMapper(devAuthorization());
         EmbeddedTemporal upstream = EmbeddedTemporal.start(upstreamPort, DevMode.upstreamTls(pki));
         Gatehouse gatehouse = builder(tokens).withConfig(config(pki, upstream.port(), keyring))
@@ -66,6 +83,7 @@ final class StartDevCommand implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(new Thread(gatehouse::close, "gatehouse-shutdown"));
       printInstructions(System.out, pki, gatehouse);
       printCodecInstructions(System.out, pki, gatehouse, keyring, tokens.mint(DEV_TOKEN_VALIDITY));
+      printControlPlaneInstructions(System.out, pki, gatehouse, created);
       printWebUiInstructions(System.out, pki, gatehouse);
       gatehouse.awaitTermination();
     }
@@ -106,7 +124,9 @@ final class StartDevCommand implements Callable<Integer> {
         upstreamPort, DevMode.SERVER_NAME, devAuthorization());
     // Dev mode records every call too, so what a worker does can be read back with `gatehouse audit search`.
     return new GatehouseConfig(c.global(), c.listen(), c.upstream(), codecServer(pki, keyring),
-        Audit.inDirectory(auditDir(pki).toString()), null, null, null, webUi());
+        Audit.inDirectory(auditDir(pki).toString()), store(pki),
+        new ControlPlane("127.0.0.1:" + controlPort, new ServerTls(pki.serverCert().toString(),
+            pki.serverKey().toString(), null, null, null, null, false), null), null, webUi());
   }
 
   /** With {@code --ui-dir}: the UI on loopback, HTTPS with the dev server certificate (the frontend's). */
@@ -120,6 +140,34 @@ final class StartDevCommand implements Callable<Integer> {
   /** The Web UI's origin as the browser sends it, which the codec server allows. */
   String webUiOrigin() {
     return "https://localhost:" + uiPort;
+  }
+
+  /** The first start makes the account and its Owner with an API key; later starts find them and make nothing. */
+  static Optional<Bootstrap.Created> bootstrap(DevPki pki, String ownerEmail) {
+    try (AccountStore store = AccountStore.open(store(pki), Clock.systemUTC())) {
+      return Bootstrap.initialise(store, ApiKeyIssuer.of(ApiKeySecrets.forStore(store)), ownerEmail,
+          Bootstrap.DEFAULT_KEY_LIFETIME, Clock.systemUTC());
+    }
+  }
+
+  /** The dev store: a SQLite file beside the dev PKI, kept across starts. */
+  static Store store(DevPki pki) {
+    return new Store(null, pki.dir().resolve("store").toString(), null, null);
+  }
+
+  static void printControlPlaneInstructions(PrintStream out, DevPki pki, Gatehouse gatehouse,
+      Optional<Bootstrap.Created> created) {
+    String address = "localhost:" + gatehouse.controlPort();
+    String key = created.map(c -> c.token() + "\n               (the Owner " + c.owner().email()
+        + "'s API key, shown this once: keep it)").orElse("printed on the first start (make another with"
+        + " `gatehouse admin api-key create`)");
+    out.printf("""
+
+        Control plane (Temporal Cloud Ops API) on %s, CA %s
+          API key      %s
+          gatehouse admin namespace list --address %s --ca-file %s --api-key <key>
+        """, address, pki.caCert(), key, address, pki.caCert());
+    out.flush();
   }
 
   /**

@@ -55,12 +55,57 @@ public final class ConfigValidator {
     checkUpstream(config.upstream());
     checkCodecServer(config.codecServer(), config.listen());
     checkAudit(config.audit());
-    checkHttpApi(config.httpApi(), config.listen(), config.codecServer());
+    checkControlPlane(config);
     checkNamespaceDomain(config.controlPlane().namespaceDomain());
+    checkHttpApi(config.httpApi(), config.listen(), config.codecServer());
     checkStore(config.store());
     checkWebUi(config.webUi(), config.listen(), config.codecServer());
     if (config.webUi().enabled() && config.httpApi().enabled()) {
       samePort("webUi.address", config.webUi().address(), "httpApi.address", config.httpApi().address());
+    }
+  }
+
+  private void checkControlPlane(GatehouseConfig config) {
+    ControlPlane cp = config.controlPlane();
+    if (!cp.enabled()) {
+      return;
+    }
+    address("controlPlane.address", cp.address(), true);
+    samePort("controlPlane.address", cp.address(), "listen.grpcAddress", config.listen().grpcAddress());
+    if (config.listen().httpAddress() != null && !config.listen().httpAddress().isBlank()) {
+      samePort("controlPlane.address", cp.address(), "listen.httpAddress", config.listen().httpAddress());
+    }
+    if (config.codecServer().enabled()) {
+      samePort("controlPlane.address", cp.address(), "codecServer.address", config.codecServer().address());
+    }
+    if (config.httpApi().enabled()) {
+      samePort("controlPlane.address", cp.address(), "httpApi.address", config.httpApi().address());
+    }
+    if (config.webUi().enabled()) {
+      samePort("controlPlane.address", cp.address(), "webUi.address", config.webUi().address());
+    }
+    if (!config.store().configured()) {
+      fail("controlPlane.address", "the control plane needs a store: set store.dir (e.g. /var/lib/gatehouse) or"
+          + " store.url");
+    }
+    checkServer("controlPlane.tls", cp.tls());
+    if (cp.tls().hasClientCas() || cp.tls().requireClientAuth()) {
+      fail("controlPlane.tls.clientCaFiles", "the control plane's TLS is server-only (callers authenticate with"
+          + " API keys); remove clientCaFiles, clientCaData and requireClientAuth");
+    }
+    HostPort hp = HostPort.parse(cp.address());
+    boolean loopback = hp != null && (hp.host().equals("localhost") || hp.host().startsWith("127.")
+        || hp.host().equals("::1"));
+    if (!cp.tls().hasCertificate() && !loopback) {
+      fail("controlPlane.tls.certFile", "the control plane carries API keys: it needs TLS on "
+          + ConfigText.quoted(cp.address()) + " (set certFile and keyFile; plaintext only on a loopback address)");
+    }
+    if (!cp.minVersion().equals("1.3") && !cp.minVersion().equals("1.2")) {
+      fail("controlPlane.minVersion", "unknown TLS version " + ConfigText.quoted(cp.minVersion())
+          + " (use \"1.3\", the default, or \"1.2\")");
+    }
+    if (cp.apiKeysPerOwner() < 1 || cp.apiKeysPerOwner() > 1000) {
+      fail("controlPlane.apiKeysPerOwner", "must be 1 to 1000 (e.g. 10)");
     }
   }
 

@@ -62,6 +62,7 @@ class StartDevCodecTest {
     command.port = 0;
     command.httpPort = 0;
     command.codecPort = 0;
+    command.controlPort = 0;
 
     try (ClaimMapper mapper = tokens.claimMapper(StartDevCommand.devAuthorization());
         Gatehouse gatehouse = Gatehouse.builder().withConfig(command.config(pki, freePort(), keyring))

@@ -1,0 +1,280 @@
+package dev.gatehouse.control;
+
+import com.google.protobuf.Message;
+import dev.gatehouse.api.ApiCatalog;
+import dev.gatehouse.api.ApiMethod;
+import dev.gatehouse.audit.AuditReader;
+import dev.gatehouse.pipeline.CallPipeline;
+import dev.gatehouse.store.AccountStore;
+import io.grpc.Channel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane: Temporal Cloud's Ops API ({@code CloudService}, the subset in {@link ApiCatalog#cloud()}) on its
+ * own listener, so {@code CloudServiceStubs} and other Cloud Ops API clients manage Gatehouse unchanged. Every call
+ * runs the pipeline (identify, authorize, audit) with face {@code control}; store work runs on a small executor of
+ * its own, never on an event loop.
+ */
+public final class ControlPlaneServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ControlPlaneServer.class);
+  /** Ops API requests are small; a CA bundle is at most 32 KiB. */
+  static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+  /** The header Cloud Ops API clients send with the API version they speak; accepted, any version. */
+  public static final String API_VERSION_HEADER = "temporal-cloud-api-version";
+  /** In place of a request that could not be read (compared by identity). */
+  static final byte[] UNREADABLE = new byte[0];
+  // grpc-java logs caller-provoked stream errors (an oversized message, a bad header) as WARNINGs with stack traces;
+  // caller input must not fill the log (invariant 8). Held here so the levels stay set (JUL keeps loggers weakly);
+  // an operator's own JUL level wins.
+  private static final java.util.logging.Logger NETTY_SERVER_STREAM =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+  private static final java.util.logging.Logger NETTY_SERVER_HANDLER =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerHandler");
+
+  private final Server server;
+  private final ExecutorService storeExecutor;
+  private final Duration shutdownGrace;
+
+  private ControlPlaneServer(Builder b) {
+    for (java.util.logging.Logger l : new java.util.logging.Logger[] {NETTY_SERVER_STREAM, NETTY_SERVER_HANDLER}) {
+      if (l.getLevel() == null) {
+        l.setLevel(java.util.logging.Level.SEVERE);
+      }
+    }
+    ApiCatalog catalog = b.pipeline.catalog();
+    AtomicInteger threads = new AtomicInteger();
+    // Bounded: a flood of calls queues here instead of making threads; the store's pool bounds the database.
+    this.storeExecutor = new ThreadPoolExecutor(b.storeThreads, b.storeThreads, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(1024), r -> {
+          Thread t = new Thread(r, "gatehouse-control-" + threads.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    this.shutdownGrace = b.shutdownGrace;
+    NamespaceRegistrar registrar = b.upstream == null ? NamespaceRegistrar.NONE : new UpstreamRegistrar(b.upstream);
+    CloudOps ops = new CloudOps(b.store, b.keys, b.clock, b.apiKeysPerOwner, registrar,
+        b.auditReader == null ? AuditLogQuery.NONE : new AuditLogQuery(b.auditReader), b.afterChange);
+    Metadata.Key<String> tokenHeader = Metadata.Key.of(
+        b.pipeline.authHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
+    Metadata.Key<String> extraHeader = Metadata.Key.of(
+        b.pipeline.authExtraHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
+    NettyServerBuilder sb = NettyServerBuilder.forAddress(b.listen)
+        .directExecutor()
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .maxInboundMetadataSize(16 * 1024)
+        .maxConcurrentCallsPerConnection(100)
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true);
+    if (b.tls != null) {
+      sb.sslContext(b.tls);
+    }
+    for (ServiceDescriptor service : catalog.services()) {
+      ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(service.getName());
+      for (ApiMethod m : catalog.methods()) {
+        if (!m.serviceName().equals(service.getName())) {
+          continue;
+        }
+        MethodDescriptor<byte[], byte[]> md = catalog.descriptor(m).toBuilder(INBOUND, BYTES).build();
+        Message prototype = catalog.requestPrototype(m);
+        def.addMethod(md, new ControlCallHandler(m, prototype, b.pipeline, ops, storeExecutor, tokenHeader,
+            extraHeader));
+      }
+      sb.addService(def.build());
+    }
+    this.server = sb.build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Binds and starts serving. */
+  public ControlPlaneServer start() {
+    try {
+      server.start();
+    } catch (IOException e) {
+      storeExecutor.shutdownNow();
+      throw new UncheckedIOException("control plane cannot listen: " + e.getMessage(), e);
+    }
+    log.info("control plane (Ops API) listening on {}", server.getListenSockets());
+    return this;
+  }
+
+  /** The bound port. */
+  public int port() {
+    return ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
+        server.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    } finally {
+      storeExecutor.shutdown();
+      try {
+        if (!storeExecutor.awaitTermination(5, TimeUnit.SECONDS)) {
+          storeExecutor.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        storeExecutor.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  };
+
+  // A message that cannot be read (a corrupt gzip body, over the size limit) becomes a marker, not a stack trace.
+  private static final MethodDescriptor.Marshaller<byte[]> INBOUND = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return BYTES.stream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException | RuntimeException e) {
+        return UNREADABLE;
+      }
+    }
+  };
+
+  /** Assembles a {@link ControlPlaneServer}. */
+  public static final class Builder {
+    private InetSocketAddress listen;
+    private SslContext tls;
+    private CallPipeline pipeline;
+    private AccountStore store;
+    private ApiKeyIssuer keys;
+    private Clock clock = Clock.systemUTC();
+    private int apiKeysPerOwner = 10;
+    private Supplier<Channel> upstream;
+    private AuditReader auditReader;
+    private int storeThreads = 4;
+    private Runnable afterChange;
+    private Duration shutdownGrace = Duration.ofSeconds(10);
+
+    private Builder() {}
+
+    public Builder listen(InetSocketAddress address) {
+      this.listen = address;
+      return this;
+    }
+
+    /** The listener's TLS ({@code controlPlane.tls}); {@code null} serves plaintext (loopback, tests). */
+    public Builder tls(SslContext context) {
+      this.tls = context;
+      return this;
+    }
+
+    /** The pipeline over {@link ApiCatalog#cloud()} with the Ops API policy ({@code auth.CloudAccessPolicy}). */
+    public Builder pipeline(CallPipeline pipeline) {
+      this.pipeline = Objects.requireNonNull(pipeline);
+      return this;
+    }
+
+    public Builder store(AccountStore store) {
+      this.store = Objects.requireNonNull(store);
+      return this;
+    }
+
+    /** Makes API keys (the store's {@code ApiKeySecrets}). */
+    public Builder apiKeys(ApiKeyIssuer issuer) {
+      this.keys = Objects.requireNonNull(issuer);
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    /** The most API keys one user or service account may hold; default 10. */
+    public Builder apiKeysPerOwner(int limit) {
+      this.apiKeysPerOwner = limit;
+      return this;
+    }
+
+    /** The upstream frontend's channel, for RegisterNamespace on create; without it, namespaces stay local. */
+    public Builder upstream(Supplier<Channel> channel) {
+      this.upstream = channel;
+      return this;
+    }
+
+    /** The audit log's file sink, for GetAuditLogs; without it, GetAuditLogs answers FAILED_PRECONDITION. */
+    public Builder auditReader(AuditReader reader) {
+      this.auditReader = reader;
+      return this;
+    }
+
+    /**
+     * Runs on the store executor after every change, before the answer: the data plane's identities catch up
+     * ({@code StoreIdentities::refreshNow}), so the caller's next call on this replica sees the change.
+     */
+    public Builder afterChange(Runnable action) {
+      this.afterChange = action;
+      return this;
+    }
+
+    public Builder shutdownGrace(Duration grace) {
+      this.shutdownGrace = Objects.requireNonNull(grace);
+      return this;
+    }
+
+    public ControlPlaneServer build() {
+      Objects.requireNonNull(listen, "listen address");
+      Objects.requireNonNull(pipeline, "pipeline");
+      Objects.requireNonNull(store, "store");
+      Objects.requireNonNull(keys, "API key issuer");
+      if (!ApiCatalog.CLOUD.equals(pipeline.catalog().services().getFirst().getName())) {
+        throw new IllegalArgumentException("the control plane's pipeline must decide over ApiCatalog.cloud()");
+      }
+      return new ControlPlaneServer(this);
+    }
+  }
+}
