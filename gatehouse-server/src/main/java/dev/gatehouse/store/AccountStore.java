@@ -66,6 +66,9 @@ public interface AccountStore extends AutoCloseable {
 
   Entities<AsyncOperation> asyncOperations();
 
+  /** Time-limited elevated grants, in every state (their story is kept). */
+  Entities<ElevatedGrant> elevatedGrants();
+
   /**
    * Stores a new API key with the keyed hash of its secret, in one transaction.
    *

@@ -33,7 +33,11 @@ final class Kind<T extends Entity> {
   static final Kind<AsyncOperation> ASYNC_OPERATION =
       new Kind<>("asyncOperation", AsyncOperation.class, "async operation", "id", false);
 
-  static final List<Kind<?>> ALL = List.of(NAMESPACE, USER, USER_GROUP, SERVICE_ACCOUNT, API_KEY, ASYNC_OPERATION);
+  static final Kind<ElevatedGrant> ELEVATED_GRANT =
+      new Kind<>("elevatedGrant", ElevatedGrant.class, "elevated grant", "id", false);
+
+  static final List<Kind<?>> ALL =
+      List.of(NAMESPACE, USER, USER_GROUP, SERVICE_ACCOUNT, API_KEY, ASYNC_OPERATION, ELEVATED_GRANT);
 
   private static final ObjectMapper JSON = JsonMapper.builder()
       .addModule(new SimpleModule("gatehouse-store")
@@ -47,6 +51,7 @@ final class Kind<T extends Entity> {
       .addMixIn(ServiceAccount.class, MetaInColumns.class)
       .addMixIn(ApiKey.class, MetaInColumns.class)
       .addMixIn(AsyncOperation.class, MetaInColumns.class)
+      .addMixIn(ElevatedGrant.class, MetaInColumns.class)
       .build();
 
   final String name;

@@ -138,6 +138,7 @@ abstract class AccountStoreContract {
       case ServiceAccount s -> store.serviceAccounts();
       case ApiKey k -> store.apiKeys();
       case AsyncOperation o -> store.asyncOperations();
+      case ElevatedGrant g -> store.elevatedGrants();
     };
   }
 
