@@ -100,7 +100,7 @@ final class ApiKeyMapper implements ClaimMapper {
       IdentityDirectory.remember(dir.keyClaims, keyId, claims);
     }
     List<ElevatedGrant> grants = dir.grantsOf.get(owner.id());
-    return grants == null ? claims : elevated(claims, grants, Instant.ofEpochMilli(now), dir);
+    return grants == null ? claims : elevated(claims, grants, clock.instant(), dir);
   }
 
   /**
