@@ -66,7 +66,12 @@ public final class ElevatedGrants {
    * @param breakGlass approve it myself, now
    */
   public record Request(String namespace, NamespacePermission permission, AccountRole accountRole,
-      Duration duration, String justification, String ticket, boolean breakGlass) {}
+      Duration duration, String justification, String ticket, boolean breakGlass) {
+    /** This request on the break-glass path. */
+    public Request breakGlassed() {
+      return new Request(namespace, permission, accountRole, duration, justification, ticket, true);
+    }
+  }
 
   /** Asks for a grant for the caller; answers it requested, or active when a policy or break-glass approved it. */
   public ElevatedGrant request(Claims caller, Request r) {
