@@ -339,6 +339,69 @@ class ElevatedAccessEndToEndTest {
     }
   }
 
+  record Run(int code, String out, String err) {}
+
+  static Run cli(String token, String... args) {
+    List<String> all = new ArrayList<>(List.of("access"));
+    all.addAll(List.of(args));
+    all.addAll(List.of("--address", "localhost:" + gatehouse.controlPort(), "--ca-file", pki.caCert().toString(),
+        "--api-key", token));
+    java.io.PrintStream out = System.out;
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream e = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(o, true, java.nio.charset.StandardCharsets.UTF_8));
+    System.setErr(new java.io.PrintStream(e, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      int code = dev.gatehouse.cli.Main.run(all.toArray(String[]::new));
+      return new Run(code, o.toString(java.nio.charset.StandardCharsets.UTF_8),
+          e.toString(java.nio.charset.StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  // The server logs to the same stdout; the command's JSON is the object in it.
+  static JsonNode json(String out) throws Exception {
+    return JSON.readTree(out.substring(out.indexOf("{\n"), out.lastIndexOf('}') + 1));
+  }
+
+  @Test
+  void theCliRequestsApprovesListsAndRevokes() throws Exception {
+    CloudServiceGrpc.CloudServiceBlockingStub ops = cloud(ownerToken);
+    ops.createNamespace(CreateNamespaceRequest.newBuilder().setSpec(NamespaceSpec.newBuilder().setName("reports")
+        .setRetentionDays(3).setApiKeyAuth(ApiKeyAuthSpec.newBuilder().setEnabled(true))).build());
+    String analyst = user(ops, "analyst@example.com", AccountAccess.Role.ROLE_READ);
+    String token = key(ops, analyst);
+
+    Run tooLong = cli(token, "request", "--namespace", "reports", "--permission", "read", "--duration", "9h",
+        "--justification", "quarterly numbers");
+    assertThat(tooLong.code()).isEqualTo(1);
+    assertThat(tooLong.err()).contains("INVALID_ARGUMENT").contains("maximum of 8h");
+
+    Run requested = cli(token, "request", "--namespace", "reports", "--permission", "read", "--duration", "90m",
+        "--justification", "quarterly numbers", "--ticket", "FIN-3", "--output", "json");
+    assertThat(requested.code()).as(requested.err()).isZero();
+    String id = json(requested.out()).path("grant").path("id").asText();
+    assertThat(id).startsWith("grant-");
+
+    Run self = cli(token, "approve", id);
+    assertThat(self.code()).isEqualTo(1);
+    assertThat(self.err()).contains("PERMISSION_DENIED");
+
+    Run listed = cli(ownerToken, "list", "--state", "requested", "--namespace", "reports");
+    assertThat(listed.code()).isZero();
+    assertThat(listed.out()).contains(id).contains("read on reports").contains("90m");
+
+    assertThat(cli(ownerToken, "approve", id, "--reason", "ok").code()).isZero();
+    Run revoked = cli(token, "revoke", id, "--reason", "done", "--output", "json");
+    assertThat(revoked.code()).isZero();
+    assertThat(json(revoked.out()).path("grant").path("state").asText()).isEqualTo("GRANT_STATE_REVOKED");
+    Run again = cli(ownerToken, "deny", id);
+    assertThat(again.err()).contains("FAILED_PRECONDITION");
+  }
+
   private static String cloudKeyOf(String userId) throws Exception {
     return key(cloud(ownerToken), userId);
   }
