@@ -276,8 +276,20 @@ class ElevatedAccessEndToEndTest {
 
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> runOne(stubs, "payments"));
 
+      // Two seconds before the end, a long poll (which the upstream would hold for the caller's 30 s) ends with
+      // the grant: it is not extended past the expiry.
+      clock.advance(Duration.ofHours(1).minusSeconds(2));
+      long started = System.nanoTime();
+      Status.Code poll = code(() -> stubs.blockingStub().withDeadlineAfter(30, TimeUnit.SECONDS)
+          .pollWorkflowTaskQueue(io.temporal.api.workflowservice.v1.PollWorkflowTaskQueueRequest.newBuilder()
+              .setNamespace("payments").setIdentity("long-poller")
+              .setTaskQueue(io.temporal.api.taskqueue.v1.TaskQueue.newBuilder().setName("idle-queue")).build()));
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20))
+          .isGreaterThan(Duration.ofMillis(1500));
+      assertThat(poll).isIn(Status.Code.OK, Status.Code.DEADLINE_EXCEEDED);
+
       // One second past the hour, by the injected clock: the next call is refused, with no store change needed.
-      clock.advance(Duration.ofHours(1).plusSeconds(1));
+      clock.advance(Duration.ofSeconds(3));
       assertThat(code(() -> describe(stubs))).isEqualTo(Status.Code.PERMISSION_DENIED);
     } finally {
       stubs.shutdownNow();

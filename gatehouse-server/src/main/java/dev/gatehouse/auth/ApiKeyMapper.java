@@ -111,6 +111,7 @@ final class ApiKeyMapper implements ClaimMapper {
     Map<String, Role> roles = null;
     Map<String, NamespacePermission> permissions = null;
     Map<String, String> inEffect = null;
+    Map<String, java.time.Duration> remaining = null;
     Role system = claims.system();
     AccountRole accountRole = null;
     for (ElevatedGrant g : grants) {
@@ -124,7 +125,10 @@ final class ApiKeyMapper implements ClaimMapper {
             instanceof Map<?, ?> m ? (Map<String, NamespacePermission>) m : Map.of();
         permissions = new HashMap<>(own);
         inEffect = new LinkedHashMap<>();
+        remaining = new HashMap<>();
       }
+      java.time.Duration left = java.time.Duration.between(now, g.expire());
+      remaining.merge(g.isNamespaceGrant() ? g.namespace() : "", left, (a, b) -> a.compareTo(b) >= 0 ? a : b);
       if (g.isNamespaceGrant()) {
         permissions.merge(g.namespace(), g.permission(), NamespacePermission::max);
         IdentityDirectory.NamespacePolicy policy = dir.policies.get(g.namespace());
@@ -151,6 +155,7 @@ final class ApiKeyMapper implements ClaimMapper {
           IdentityDirectory.morePowerful(AccountRole.valueOf(standing), accountRole).name());
     }
     ext.put(StoreClaims.ELEVATED_GRANTS, Map.copyOf(inEffect));
+    ext.put(StoreClaims.ELEVATED_REMAINING, Map.copyOf(remaining));
     return new Claims(claims.subject(), system, roles, claims.authType(), ext);
   }
 

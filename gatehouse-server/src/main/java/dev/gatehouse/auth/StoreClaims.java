@@ -27,6 +27,11 @@ public final class StoreClaims {
    * grant a call was made under.
    */
   public static final String ELEVATED_GRANTS = "gatehouse.elevatedGrants";
+  /**
+   * How long the elevated grants in effect have left when the call was identified, {@code Map<String, Duration>}
+   * keyed as {@link #ELEVATED_GRANTS}: the data plane ends a call made under a grant (a long poll) at its expiry.
+   */
+  public static final String ELEVATED_REMAINING = "gatehouse.elevatedRemaining";
 
   /** {@link Claims#authType()} of a caller identified by an API key. */
   public static final String AUTH_TYPE_API_KEY = "api-key";

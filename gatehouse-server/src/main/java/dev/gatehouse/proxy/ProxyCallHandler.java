@@ -213,7 +213,7 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
 
     private void forward(UnaryOperator<byte[]> rewriter) {
       ClientCall<byte[], byte[]> upstreamCall =
-          upstream.channel(loop).newCall(method.descriptor(), CallOptions.DEFAULT);
+          upstream.channel(loop).newCall(method.descriptor(), grantDeadline(CallOptions.DEFAULT));
       phase = Phase.FORWARDED;
       upstreamCall.start(new Relay(call, upstreamCall, rewriter, context), context.headers());
       upstreamCall.sendMessage(request);
@@ -221,6 +221,27 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
       upstreamCall.request(1);
       request = null;
       context.releaseRequest();
+    }
+
+    /**
+     * A call made under an elevated grant (a long poll) does not outlive the grant: its upstream deadline is the
+     * grant's expiry when that comes before the caller's own. Grants for the call's namespace, or an account role
+     * grant, count; the one lasting longest decides.
+     */
+    private CallOptions grantDeadline(CallOptions options) {
+      if (context.access() == null
+          || !(context.access().claims().extensions().get(dev.gatehouse.auth.StoreClaims.ELEVATED_REMAINING)
+              instanceof java.util.Map<?, ?> remaining)) {
+        return options;
+      }
+      Object left = remaining.get(context.namespace() == null ? "" : context.namespace());
+      if (left == null) {
+        left = remaining.get("");
+      }
+      if (left instanceof java.time.Duration d) {
+        return options.withDeadlineAfter(Math.max(1, d.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+      return options;
     }
 
     @Override
