@@ -192,6 +192,7 @@ public final class ElevatedGrants {
   public List<ElevatedGrant> list(Claims caller, String principalId, String namespace, ElevatedGrant.State state,
       int limit) {
     String me = principalOf(caller);
+    Authority mine = authority(me);
     List<ElevatedGrant> out = new ArrayList<>();
     String token = "";
     Instant now = clock.instant();
@@ -201,7 +202,7 @@ public final class ElevatedGrants {
         if ((principalId == null || principalId.isEmpty() || g.principalId().equals(principalId))
             && (namespace == null || namespace.isEmpty() || namespace.equals(g.namespace()))
             && (state == null || effectiveState(g, now) == state)
-            && (g.principalId().equals(me) || mayApprove(me, g))) {
+            && (g.principalId().equals(me) || mayApprove(mine, g))) {
           out.add(g);
         }
       }
@@ -298,34 +299,45 @@ public final class ElevatedGrants {
    * Namespace Admin of its namespace, or Owner or Global Admin; for an account role, a role that may grant it.
    */
   boolean mayApprove(String approver, ElevatedGrant g) {
-    Standing s = standing(approver);
+    return mayApprove(authority(approver), g);
+  }
+
+  private boolean mayApprove(Authority a, ElevatedGrant g) {
+    Standing s = a.standing();
     if (g.isNamespaceGrant()) {
       return s.role() == AccountRole.OWNER || s.role() == AccountRole.ADMIN
           || s.permission(g.namespace()) == NamespacePermission.ADMIN
-          || holdsAdminGrant(approver, g);
+          || (!a.principalId().equals(g.principalId()) && a.adminGrantNamespaces().contains(g.namespace()));
     }
     return CloudAccessPolicy.mayGrant(s.role(), g.accountRole()) && s.role() != AccountRole.NONE;
+  }
+
+  /** What a principal may decide on: their standing access, and the namespaces they hold Admin in by a grant. */
+  private record Authority(String principalId, Standing standing, java.util.Set<String> adminGrantNamespaces) {}
+
+  private Authority authority(String principalId) {
+    return new Authority(principalId, standing(principalId), adminGrantNamespaces(principalId));
   }
 
   /**
    * A protected namespace has no standing Namespace Admin: its admins hold Admin through a grant someone else
    * approved. Such a grant lets them decide on others' grants there, never on their own.
    */
-  private boolean holdsAdminGrant(String approver, ElevatedGrant g) {
+  private java.util.Set<String> adminGrantNamespaces(String approver) {
     Instant now = clock.instant();
+    java.util.Set<String> out = new java.util.HashSet<>();
     String token = "";
     do {
       Page<ElevatedGrant> page = store.elevatedGrants().list(1000, token);
       for (ElevatedGrant h : page.items()) {
-        if (h.principalId().equals(approver) && !h.id().equals(g.id()) && h.isNamespaceGrant()
-            && h.namespace().equals(g.namespace()) && h.permission() == NamespacePermission.ADMIN
-            && !h.principalId().equals(g.principalId()) && h.effectiveAt(now)) {
-          return true;
+        if (h.principalId().equals(approver) && h.isNamespaceGrant()
+            && h.permission() == NamespacePermission.ADMIN && h.effectiveAt(now)) {
+          out.add(h.namespace());
         }
       }
       token = page.nextPageToken();
     } while (token != null && !token.isEmpty());
-    return false;
+    return out;
   }
 
   private static String authorityNeeded(ElevatedGrant g) {

@@ -240,6 +240,41 @@ abstract class ElevatedGrantsContract {
         !two.apiKeyMapper().getClaims(auth).namespaces().containsKey("payments"));
   }
 
+  @Test
+  void anAccountRoleGrantIsApprovedOnlyByARoleThatMayGrantItAndRaisesTheRoleWhileActive() throws Exception {
+    String token = key("dev");
+    StoreIdentities ids = identities(store);
+    AuthInfo auth = new AuthInfo("Bearer " + token, null, null, null, null);
+    ElevatedGrant g = grants.request(developer, new ElevatedGrants.Request(null, null, AccountRole.ADMIN,
+        Duration.ofHours(2), "rotate every key after INC-5", "INC-5", false));
+    refused(() -> grants.approve(ordersAdmin, g.id(), ""), GrantException.Reason.PERMISSION_DENIED,
+        "may grant admin");
+    grants.approve(owner, g.id(), "");
+    ids.refreshNow();
+    Claims claims = ids.apiKeyMapper().getClaims(auth);
+    assertThat(claims.extensions().get(StoreClaims.ACCOUNT_ROLE)).isEqualTo("ADMIN");
+    assertThat(claims.system()).isEqualTo(Role.ADMIN);
+    assertThat(claims.extensions().get(StoreClaims.ELEVATED_GRANTS)).isEqualTo(Map.of("", g.id()));
+    clock.advance(Duration.ofHours(2));
+    claims = ids.apiKeyMapper().getClaims(auth);
+    assertThat(claims.extensions().get(StoreClaims.ACCOUNT_ROLE)).isEqualTo("DEVELOPER");
+    assertThat(claims.system()).isEqualTo(Role.UNDEFINED);
+  }
+
+  @Test
+  void listShowsOwnGrantsAndThoseTheCallerMayDecideOn() {
+    ElevatedGrant orders = grants.request(developer, write("orders", Duration.ofHours(1)));
+    ElevatedGrant payments = grants.request(developer, write("payments", Duration.ofHours(1)));
+    assertThat(grants.list(developer, "", "", null, 100)).extracting(ElevatedGrant::id)
+        .containsExactlyInAnyOrder(orders.id(), payments.id());
+    assertThat(grants.list(ordersAdmin, "", "", null, 100)).extracting(ElevatedGrant::id)
+        .containsExactly(orders.id());
+    assertThat(grants.list(onCall, "", "", null, 100)).isEmpty();
+    assertThat(grants.list(owner, "", "payments", ElevatedGrant.State.REQUESTED, 100))
+        .extracting(ElevatedGrant::id).containsExactly(payments.id());
+    refused(() -> grants.get(onCall, orders.id()), GrantException.Reason.NOT_FOUND, "not found");
+  }
+
   private StoreIdentities identities(AccountStore s) {
     StoreIdentities ids = StoreIdentities.start(s, ApiKeySecrets.forStore(s),
         PluginContext.builder(Authorization.DEFAULT).scheduler(scheduler).clock(clock).build());
