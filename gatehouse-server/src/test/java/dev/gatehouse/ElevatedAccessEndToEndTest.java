@@ -412,6 +412,13 @@ class ElevatedAccessEndToEndTest {
     assertThat(json(revoked.out()).path("grant").path("state").asText()).isEqualTo("GRANT_STATE_REVOKED");
     Run again = cli(ownerToken, "deny", id);
     assertThat(again.err()).contains("FAILED_PRECONDITION");
+    // Refused attempts are audited like every call, with who tried and how it was answered.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(all())
+        .anyMatch(r -> r.path("operation").asText().equals("RequestGrant")
+            && r.path("principal").path("id").asText().equals(analyst)
+            && r.path("status").asText().equals("INVALID_ARGUMENT"))
+        .anyMatch(r -> r.path("operation").asText().equals("DenyGrant")
+            && r.path("status").asText().equals("FAILED_PRECONDITION")));
   }
 
   private static String cloudKeyOf(String userId) throws Exception {
