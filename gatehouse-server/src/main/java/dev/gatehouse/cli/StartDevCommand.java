@@ -245,7 +245,7 @@ final class StartDevCommand implements Callable<Integer> {
         Temporal CLI:  temporal workflow show --workflow-id <id> --address %s --tls-ca-path %s \\
                          --tls-cert-path %s --tls-key-path %s
 
-        HTTP API:      curl --cacert %s --cert %s --key %s \
+        HTTP API:      curl --cacert %s --cert %s --key %s \\
                          https://localhost:%d/api/v1/namespaces/default
 
         Audit log:     ./gatehouse audit tail %s --follow      (verify: ./gatehouse audit verify %s)
