@@ -20,9 +20,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,21 +75,6 @@ public final class HttpApiHandler extends Handler.Abstract {
       Metadata.Key.of("x-forwarded-for", Metadata.ASCII_STRING_MARSHALLER);
   /** What a browser may send cross-origin: the body's type and the credential headers. */
   static final String ALLOWED_HEADERS = "Content-Type, Authorization, Authorization-Extras";
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("response could not be read").asRuntimeException();
-      }
-    }
-  };
 
   /**
    * Where a request's credentials come from when it has no {@code Authorization} header of its own: the Web UI's
@@ -151,7 +133,7 @@ public final class HttpApiHandler extends Handler.Abstract {
         Metadata.ASCII_STRING_MARSHALLER);
     List<MethodDescriptor<byte[], byte[]>> bytes = new ArrayList<>();
     for (ApiMethod m : pipeline.catalog().methods()) {
-      bytes.add(pipeline.catalog().descriptor(m).toBuilder(BYTES, BYTES).build());
+      bytes.add(pipeline.catalog().bytesDescriptor(m));
     }
     this.forwarded = List.copyOf(bytes);
   }
