@@ -49,7 +49,7 @@ public final class HttpsListener implements AutoCloseable {
   // Web UI access tokens can be large; the claim mapper bounds them itself (maxTokenSize).
   private static final int REQUEST_HEADER_BYTES = 32 * 1024;
   // Over the 7 days (604800 s) a TLS 1.3 ticket may live: the JDK then issues none.
-  static final int NO_TICKETS_SESSION_SECONDS = 604_801;
+  private static final int NO_TICKETS_SESSION_SECONDS = 604_801;
   /** A connection attribute: its client certificate was refused by a CA reload. */
   private static final String REFUSED = "dev.gatehouse.tls.refusedByCaReload";
   private static final String PEER_ATTRIBUTE = "dev.gatehouse.tls.peer";
