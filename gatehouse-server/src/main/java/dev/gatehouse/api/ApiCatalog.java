@@ -223,6 +223,14 @@ public final class ApiCatalog {
     return descriptors.get(indexOf(method));
   }
 
+  /**
+   * {@code method} with {@link ByteMarshaller}s both ways (same full name and type as the generated one), for
+   * forwarding a call without decoding it.
+   */
+  public MethodDescriptor<byte[], byte[]> bytesDescriptor(ApiMethod method) {
+    return descriptor(method).toBuilder(ByteMarshaller.BYTES, ByteMarshaller.BYTES).build();
+  }
+
   /** The default instance of {@code method}'s request type, or {@code null}. */
   public Message requestPrototype(ApiMethod method) {
     return requestPrototypes.get(indexOf(method));

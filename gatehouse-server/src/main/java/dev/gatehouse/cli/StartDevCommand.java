@@ -7,6 +7,7 @@ import dev.gatehouse.config.Audit;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.ControlPlane;
+import dev.gatehouse.config.HttpApi;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.Listen;
 import dev.gatehouse.config.ServerTls;
@@ -48,6 +49,10 @@ final class StartDevCommand implements Callable<Integer> {
   @Option(names = "--codec-port", defaultValue = "7244",
       description = "The codec server's HTTPS port, for the Web UI and CLI (default: ${DEFAULT-VALUE}).")
   int codecPort;
+
+  @Option(names = "--http-api-port", defaultValue = "7245",
+      description = "Temporal's HTTP API (/api/v1/..., HTTPS) port (default: ${DEFAULT-VALUE}).")
+  int httpApiPort;
 
   @Option(names = "--control-port", defaultValue = "7235",
       description = "The control plane's (Ops API) HTTPS port (default: ${DEFAULT-VALUE}).")
@@ -126,7 +131,8 @@ final class StartDevCommand implements Callable<Integer> {
     return new GatehouseConfig(c.global(), c.listen(), c.upstream(), codecServer(pki, keyring),
         Audit.inDirectory(auditDir(pki).toString()), store(pki),
         new ControlPlane("127.0.0.1:" + controlPort, new ServerTls(pki.serverCert().toString(),
-            pki.serverKey().toString(), null, null, null, null, false), null), null, webUi());
+            pki.serverKey().toString(), null, null, null, null, false), null),
+        new HttpApi("127.0.0.1:" + httpApiPort), webUi());
   }
 
   /** With {@code --ui-dir}: the UI on loopback, HTTPS with the dev server certificate (the frontend's). */
@@ -239,11 +245,15 @@ final class StartDevCommand implements Callable<Integer> {
         Temporal CLI:  temporal workflow show --workflow-id <id> --address %s --tls-ca-path %s \\
                          --tls-cert-path %s --tls-key-path %s
 
+        HTTP API:      curl --cacert %s --cert %s --key %s \\
+                         https://localhost:%d/api/v1/namespaces/default
+
         Audit log:     ./gatehouse audit tail %s --follow      (verify: ./gatehouse audit verify %s)
         """,
         target, pki.caCert(), pki.clientCert(), pki.clientKey(), gatehouse.httpPort(), gatehouse.httpPort(),
         target, pki.caCert(), pki.clientCert(), pki.clientKey(),
-        target, pki.caCert(), pki.clientCert(), pki.clientKey(), auditDir(pki), auditDir(pki));
+        target, pki.caCert(), pki.clientCert(), pki.clientKey(),
+        pki.caCert(), pki.clientCert(), pki.clientKey(), gatehouse.httpApiPort(), auditDir(pki), auditDir(pki));
     out.flush();
   }
 

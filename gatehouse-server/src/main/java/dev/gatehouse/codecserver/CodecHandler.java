@@ -10,8 +10,7 @@ import dev.gatehouse.pipeline.CallContext;
 import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.pipeline.Face;
 import dev.gatehouse.pipeline.GateVerdict;
-import dev.gatehouse.tls.FrontendTls;
-import dev.gatehouse.tls.PeerCertificate;
+import dev.gatehouse.tls.HttpsListener;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.temporal.api.common.v1.Payload;
@@ -21,12 +20,10 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
-import javax.net.ssl.SSLSession;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -53,7 +50,6 @@ final class CodecHandler extends Handler.Abstract {
   static final String AUTHORIZATION_EXTRAS = "Authorization-Extras";
   // Temporal's default limit for ids and names (limit.maxIDLength).
   static final int MAX_NAMESPACE_LENGTH = 1000;
-  private static final String PEER_ATTRIBUTE = "dev.gatehouse.codec.peer";
   private static final String TEXT = "text/plain; charset=utf-8";
   private static final String JSON = "application/json";
 
@@ -378,27 +374,7 @@ final class CodecHandler extends Handler.Abstract {
     List<String> tokens = request.getHeaders().getValuesList(AUTHORIZATION);
     List<String> extras = request.getHeaders().getValuesList(AUTHORIZATION_EXTRAS);
     return new AuthInfo(tokens.isEmpty() ? null : tokens.get(0), extras.isEmpty() ? null : extras.get(0),
-        peerOf(request), null, request.getConnectionMetaData().getRemoteSocketAddress());
-  }
-
-  /**
-   * The client certificate the TLS layer verified, parsed once per connection. Session resumption is off on this
-   * server, so a session belongs to one connection and one handshake.
-   */
-  private static PeerCertificate peerOf(Request request) {
-    EndPoint.SslSessionData ssl = request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData();
-    SSLSession session = ssl == null ? null : ssl.sslSession();
-    if (session == null) {
-      return null;
-    }
-    if (session.getValue(PEER_ATTRIBUTE) instanceof PeerCertificate cached) {
-      return cached;
-    }
-    PeerCertificate peer = FrontendTls.peerOf(session);
-    if (peer != null) {
-      session.putValue(PEER_ATTRIBUTE, peer);
-    }
-    return peer;
+        HttpsListener.peerOf(request), null, request.getConnectionMetaData().getRemoteSocketAddress());
   }
 
   static boolean isJson(String contentType) {

@@ -1,46 +1,29 @@
 package dev.gatehouse.codecserver;
 
-import dev.gatehouse.pipeline.BodyBudget;
-import dev.gatehouse.pipeline.BodyReader;
 import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.config.CodecServer;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigValidator;
+import dev.gatehouse.pipeline.BodyBudget;
 import dev.gatehouse.pipeline.CallPipeline;
+import dev.gatehouse.tls.HttpsListener;
 import dev.gatehouse.tls.JdkServerTls;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.time.Duration;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import javax.net.ssl.SSLParameters;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.io.EofException;
-import org.eclipse.jetty.io.ssl.SslConnection;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ErrorHandler;
-import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,30 +46,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class CodecHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CodecHttpServer.class);
-  private static final int REQUEST_HEADER_BYTES = 32 * 1024;
-  // Over the 7 days (604800 s) a TLS 1.3 ticket may live: the JDK then issues none.
-  static final int NO_TICKETS_SESSION_SECONDS = 604_801;
 
-  private final Server server;
-  private final ServerConnector connector;
-  private final boolean https;
+  private final HttpsListener listener;
   private final NamespaceCodecs codecs;
-  private final ScheduledExecutorService scheduler;
-  private final Duration refreshInterval;
-  private final JdkServerTls tls;
   private final BodyBudget budget;
-  private ScheduledFuture<?> reloads;
 
-  private CodecHttpServer(Server server, ServerConnector connector, boolean https, NamespaceCodecs codecs,
-      ScheduledExecutorService scheduler, Duration refreshInterval, JdkServerTls tls, BodyBudget budget) {
-    this.tls = tls;
-    this.budget = budget;
-    this.server = server;
-    this.connector = connector;
-    this.https = https;
+  private CodecHttpServer(HttpsListener listener, NamespaceCodecs codecs, BodyBudget budget) {
+    this.listener = listener;
     this.codecs = codecs;
-    this.scheduler = scheduler;
-    this.refreshInterval = refreshInterval;
+    this.budget = budget;
   }
 
   /** A builder for the server {@code config} describes, running every call through {@code pipeline}. */
@@ -105,16 +73,7 @@ public final class CodecHttpServer implements AutoCloseable {
    * @throws IllegalStateException when the address cannot be bound
    */
   public synchronized CodecHttpServer start() {
-    try {
-      server.start();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot listen on " + connector.getHost() + ":" + connector.getPort() + ": "
-          + e.getMessage(), e);
-    }
-    if (scheduler != null) {
-      long millis = refreshInterval.toMillis();
-      reloads = scheduler.scheduleWithFixedDelay(this::refresh, millis, millis, TimeUnit.MILLISECONDS);
-    }
+    listener.start();
     log.info("codec server on {}", endpoint());
     return this;
   }
@@ -126,7 +85,7 @@ public final class CodecHttpServer implements AutoCloseable {
 
   /** The bound port. */
   public int port() {
-    return connector.getLocalPort();
+    return listener.port();
   }
 
   /**
@@ -134,81 +93,21 @@ public final class CodecHttpServer implements AutoCloseable {
    * {@code https://localhost:7244}.
    */
   public URI endpoint() {
-    String host = connector.getHost() == null ? "localhost" : connector.getHost();
-    if (host.indexOf(':') >= 0) {
-      host = "[" + host + "]";
-    }
-    return URI.create((https ? "https://" : "http://") + host + ":" + port());
+    return listener.endpoint();
   }
 
-  /** Checks every keyring file now and reloads those whose content changed; returns how many were reloaded. */
   /** The periodic check: keyrings, and the server's own certificate and client CAs. */
   void refresh() {
     reloadKeyrings();
-    if (tls != null) {
-      try {
-        if (tls.reloadIfChanged()) {
-          log.info("codec server: new TLS material in use for new connections");
-          closeRefusedConnections();
-        }
-      } catch (RuntimeException e) {
-        log.warn("codec server: TLS material check failed: {}", e.getClass().getName());
-      }
-    }
+    listener.reloadTls();
   }
 
-  /**
-   * After a reload of the client CAs: connections whose client certificate no longer validates are closed now when
-   * idle, else marked so that they serve no further request (see {@link RefusedConnections}).
-   */
-  int closeRefusedConnections() {
-    int closed = 0;
-    for (EndPoint endPoint : connector.getConnectedEndPoints()) {
-      if (!(endPoint.getConnection() instanceof SslConnection ssl)) {
-        continue;
-      }
-      String refusal = tls.refusal(ssl.getSSLEngine().getSession());
-      if (refusal == null) {
-        continue;
-      }
-      boolean busy = false;
-      if (ssl.getSslEndPoint().getConnection() instanceof HttpConnection http) {
-        http.setAttribute(RefusedConnections.REFUSED, Boolean.TRUE);
-        busy = http.getHttpChannel().getRequest() != null;
-      }
-      log.info("codec server: closing the connection from {}{}: after the CA reload, {}",
-          endPoint.getRemoteSocketAddress(), busy ? " after its request in flight" : "", refusal);
-      if (!busy) {
-        endPoint.close();
-        closed++;
-      }
-    }
-    return closed;
-  }
-
-  /**
-   * Closes, without an answer, a connection marked refused by a CA reload when its next request arrives; the one in
-   * flight at the reload is answered first. A client retries a request on a reused connection that closes unanswered.
-   */
-  private static final class RefusedConnections extends Handler.Wrapper {
-    static final String REFUSED = "dev.gatehouse.codec.refusedByCaReload";
-
-    RefusedConnections(Handler next) {
-      super(next);
-    }
-
-    @Override
-    public boolean handle(Request request, Response response, Callback callback) throws Exception {
-      if (Boolean.TRUE.equals(request.getConnectionMetaData().getAttribute(REFUSED))) {
-        request.getConnectionMetaData().getConnection().getEndPoint().close();
-        callback.failed(new EofException("connection refused by a CA reload"));
-        return true;
-      }
-      return super.handle(request, response, callback);
-    }
-  }
-
+  /** Checks every keyring file now and reloads those whose content changed; returns how many were reloaded. */
   int reloadKeyrings() {
+    return reloadKeyrings(codecs);
+  }
+
+  private static int reloadKeyrings(NamespaceCodecs codecs) {
     try {
       return codecs.reload();
     } catch (RuntimeException e) {
@@ -220,14 +119,7 @@ public final class CodecHttpServer implements AutoCloseable {
   /** Stops the keyring checks and the server; requests in flight are cut off. */
   @Override
   public synchronized void close() {
-    if (reloads != null) {
-      reloads.cancel(false);
-    }
-    try {
-      server.stop();
-    } catch (Exception e) {
-      throw new IllegalStateException("codec server did not stop cleanly", e);
-    }
+    listener.close();
   }
 
   /**
@@ -256,15 +148,6 @@ public final class CodecHttpServer implements AutoCloseable {
       String reason = HttpStatus.getMessage(code);
       Content.Sink.write(response, true, (reason == null ? "error" : reason.toLowerCase(Locale.ROOT)) + "\n", callback);
     }
-  }
-
-  /**
-   * TLS 1.3's suites, and for TLS 1.2 (only with {@code minVersion: 1.2}) forward-secret AEAD ones, as browsers and Go
-   * prefer; CBC, SHA-1 MACs and static RSA key exchange are left out.
-   */
-  static boolean strongSuite(String suite) {
-    return suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_")
-        || (suite.startsWith("TLS_ECDHE_") && (suite.contains("_GCM_") || suite.contains("_CHACHA20_")));
   }
 
   /** Builds a {@link CodecHttpServer}; {@link #build()} checks the configuration and loads the keyrings. */
@@ -356,53 +239,20 @@ public final class CodecHttpServer implements AutoCloseable {
       MeterRegistry meters = registry != null ? registry : new SimpleMeterRegistry();
       NamespaceCodecs codecs = NamespaceCodecs.load(config, fileOfKey, meters);
 
-      QueuedThreadPool threads = new QueuedThreadPool(64, 2);
-      threads.setName("gatehouse-codec");
-      Server server = new Server(threads);
-      HttpConfiguration http = new HttpConfiguration();
-      http.setSendServerVersion(false);
-      http.setSendXPoweredBy(false);
-      // Web UI access tokens can be large; the claim mapper bounds them itself (maxTokenSize).
-      http.setRequestHeaderSize(REQUEST_HEADER_BYTES);
-      HttpConnectionFactory h1 = new HttpConnectionFactory(http);
-      ServerConnector connector;
-      JdkServerTls tls = null;
-      if (https) {
-        tls = JdkServerTls.create(config.tls(), minTlsVersion, "codecServer.tls", fileOfKey, meters);
-        JdkServerTls material = tls;
-        SslContextFactory.Server ssl = new SslContextFactory.Server() {
-          @Override
-          public SSLParameters customize(SSLParameters jettys) {
-            // Protocols, client-auth mode and the no-resumption marker come from JdkServerTls.
-            SSLParameters parameters = material.serverParameters();
-            parameters.setCipherSuites(Arrays.stream(jettys.getCipherSuites()).filter(CodecHttpServer::strongSuite)
-                .toArray(String[]::new));
-            return parameters;
-          }
-        };
-        ssl.setSslContext(tls.sslContext());
-        // Resumption is refused anyway (serverParameters); a ticket would only cost a message and a cached session.
-        // The JDK sends no TLS 1.3 NewSessionTicket, nor a TLS 1.2 ticket, when the session lifetime exceeds the
-        // 7 days a ticket may live (RFC 8446 4.6.1); one cached session bounds the TLS 1.2 session-ID cache.
-        tls.sslContext().getServerSessionContext().setSessionTimeout(NO_TICKETS_SESSION_SECONDS);
-        tls.sslContext().getServerSessionContext().setSessionCacheSize(1);
-        connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(ssl, h1.getProtocol()), h1);
-      } else {
-        connector = new ServerConnector(server, 1, 1, h1);
-      }
-      connector.setHost(address.getHostString());
-      connector.setPort(address.getPort());
-      connector.setIdleTimeout(Duration.ofSeconds(30).toMillis());
-      server.addConnector(connector);
+      JdkServerTls tls = https
+          ? JdkServerTls.create(config.tls(), minTlsVersion, "codecServer.tls", fileOfKey, meters) : null;
       CorsPolicy cors = new CorsPolicy(config.allowedOrigins(), config.allowCredentials());
-      server.setErrorHandler(new TerseErrors(cors));
       BodyBudget budget = new BodyBudget(config.maxInFlightBodyBytes());
       Gauge.builder("gatehouse.codec.body.buffered", budget, BodyBudget::inUse).baseUnit("bytes")
           .description("Request-body bytes the codec server holds, over all requests").register(meters);
-      server.setHandler(new RefusedConnections(new CodecHandler(pipeline, codecs, cors, config.maxBodyBytes(),
-          new CodecMetrics(meters),
-          budget, config.bodyReadTimeout())));
-      return new CodecHttpServer(server, connector, https, codecs, scheduler, config.refreshInterval(), tls, budget);
+      HttpsListener listener = HttpsListener.builder("codec server", "gatehouse-codec", address)
+          .tls(tls)
+          .errorHandler(new TerseErrors(cors))
+          .handler(new CodecHandler(pipeline, codecs, cors, config.maxBodyBytes(), new CodecMetrics(meters), budget,
+              config.bodyReadTimeout()))
+          .refresh(scheduler, config.refreshInterval(), () -> reloadKeyrings(codecs))
+          .build();
+      return new CodecHttpServer(listener, codecs, budget);
     }
   }
 }

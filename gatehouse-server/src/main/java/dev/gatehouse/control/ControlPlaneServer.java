@@ -1,6 +1,7 @@
 package dev.gatehouse.control;
 
 import com.google.protobuf.Message;
+import dev.gatehouse.api.ByteMarshaller;
 import dev.gatehouse.api.ApiCatalog;
 import dev.gatehouse.api.ApiMethod;
 import dev.gatehouse.audit.AuditReader;
@@ -14,7 +15,6 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -192,21 +192,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     }
   }
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  };
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = ByteMarshaller.BYTES;
 
   // A message that cannot be read (a corrupt gzip body, over the size limit) becomes a marker, not a stack trace.
   private static final MethodDescriptor.Marshaller<byte[]> INBOUND = new MethodDescriptor.Marshaller<>() {

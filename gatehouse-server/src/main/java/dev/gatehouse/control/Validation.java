@@ -182,8 +182,44 @@ final class Validation {
         throw invalid("mtls_auth.accepted_client_ca " + who + " is not valid before "
             + c.getNotBefore().toInstant());
       }
+      // Cloud's requirements for a namespace's CA certificates: X.509v3, RSA or ECDSA with SHA-256 or stronger,
+      // and a bundle that holds each certificate's issuer (roots and the intermediates they issued).
+      if (c.getVersion() != 3) {
+        throw invalid("mtls_auth.accepted_client_ca " + who + " is not an X.509v3 certificate");
+      }
+      if (!strongSignature(c.getSigAlgName())) {
+        throw invalid("mtls_auth.accepted_client_ca " + who + " is signed with " + c.getSigAlgName()
+            + "; RSA or ECDSA with SHA-256 or stronger is required");
+      }
+      if (!issuedWithin(c, certificates)) {
+        throw invalid("mtls_auth.accepted_client_ca " + who + " is neither a root nor issued by another "
+            + "certificate in the bundle (add its issuer)");
+      }
     }
     return text;
+  }
+
+  private static boolean strongSignature(String algorithm) {
+    String a = algorithm.toUpperCase(java.util.Locale.ROOT);
+    boolean sha2 = a.startsWith("SHA256WITH") || a.startsWith("SHA384WITH") || a.startsWith("SHA512WITH")
+        || a.equals("RSASSA-PSS");
+    return sha2 && (a.endsWith("RSA") || a.endsWith("ECDSA") || a.equals("RSASSA-PSS"));
+  }
+
+  /** A self-signed root, or signed by another certificate of the bundle whose subject is its issuer. */
+  private static boolean issuedWithin(X509Certificate c, List<X509Certificate> bundle) {
+    for (X509Certificate issuer : bundle) {
+      if (!issuer.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
+        continue;
+      }
+      try {
+        c.verify(issuer.getPublicKey());
+        return true;
+      } catch (java.security.GeneralSecurityException | RuntimeException e) {
+        // Same name, other key: keep looking.
+      }
+    }
+    return false;
   }
 
   /** Cloud's filter rules: at least one field per filter, one {@code *} at most, first or last in a field. */

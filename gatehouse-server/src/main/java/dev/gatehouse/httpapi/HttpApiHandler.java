@@ -12,8 +12,7 @@ import dev.gatehouse.pipeline.CallContext;
 import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.pipeline.Face;
 import dev.gatehouse.pipeline.GateVerdict;
-import dev.gatehouse.tls.FrontendTls;
-import dev.gatehouse.tls.PeerCertificate;
+import dev.gatehouse.tls.HttpsListener;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -21,9 +20,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,12 +31,10 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import javax.net.ssl.SSLSession;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -79,24 +73,8 @@ public final class HttpApiHandler extends Handler.Abstract {
   static final String PRETTY = "+pretty";
   private static final Metadata.Key<String> X_FORWARDED_FOR =
       Metadata.Key.of("x-forwarded-for", Metadata.ASCII_STRING_MARSHALLER);
-  private static final String PEER_ATTRIBUTE = "dev.gatehouse.httpapi.peer";
   /** What a browser may send cross-origin: the body's type and the credential headers. */
   static final String ALLOWED_HEADERS = "Content-Type, Authorization, Authorization-Extras";
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("response could not be read").asRuntimeException();
-      }
-    }
-  };
 
   /**
    * Where a request's credentials come from when it has no {@code Authorization} header of its own: the Web UI's
@@ -155,7 +133,7 @@ public final class HttpApiHandler extends Handler.Abstract {
         Metadata.ASCII_STRING_MARSHALLER);
     List<MethodDescriptor<byte[], byte[]>> bytes = new ArrayList<>();
     for (ApiMethod m : pipeline.catalog().methods()) {
-      bytes.add(pipeline.catalog().descriptor(m).toBuilder(BYTES, BYTES).build());
+      bytes.add(pipeline.catalog().bytesDescriptor(m));
     }
     this.forwarded = List.copyOf(bytes);
   }
@@ -314,7 +292,7 @@ public final class HttpApiHandler extends Handler.Abstract {
         putIfSet(headers, X_FORWARDED_FOR, forwardedFor);
       }
       context = CallContext.arrived(Face.HTTP, route.method(), headers)
-          .credentials(new AuthInfo(token, extra, peerOf(request), null,
+          .credentials(new AuthInfo(token, extra, HttpsListener.peerOf(request), null,
               request.getConnectionMetaData().getRemoteSocketAddress()), tokens.size() > 1 || extras.size() > 1)
           .remoteAddress(request.getConnectionMetaData().getRemoteSocketAddress())
           .startNanos(start)
@@ -753,26 +731,6 @@ public final class HttpApiHandler extends Handler.Abstract {
       case 503 -> Status.UNAVAILABLE;
       default -> Status.INTERNAL;
     };
-  }
-
-  /**
-   * The client certificate the TLS layer verified, parsed once per connection (session resumption is off on
-   * Gatehouse's HTTPS listeners, so a session is one connection's).
-   */
-  private static PeerCertificate peerOf(Request request) {
-    EndPoint.SslSessionData ssl = request.getConnectionMetaData().getConnection().getEndPoint().getSslSessionData();
-    SSLSession session = ssl == null ? null : ssl.sslSession();
-    if (session == null) {
-      return null;
-    }
-    if (session.getValue(PEER_ATTRIBUTE) instanceof PeerCertificate cached) {
-      return cached;
-    }
-    PeerCertificate peer = FrontendTls.peerOf(session);
-    if (peer != null) {
-      session.putValue(PEER_ATTRIBUTE, peer);
-    }
-    return peer;
   }
 
   /** Assembles an {@link HttpApiHandler}. */

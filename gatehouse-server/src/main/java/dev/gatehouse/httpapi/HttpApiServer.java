@@ -5,40 +5,24 @@ import dev.gatehouse.config.ConfigValidator;
 import dev.gatehouse.config.HttpApi;
 import dev.gatehouse.config.ServerTls;
 import dev.gatehouse.pipeline.CallPipeline;
+import dev.gatehouse.tls.HttpsListener;
 import dev.gatehouse.tls.JdkServerTls;
 import io.grpc.Channel;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import javax.net.ssl.SSLParameters;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Content;
-import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.io.EofException;
-import org.eclipse.jetty.io.ssl.SslConnection;
-import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ErrorHandler;
-import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,27 +38,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpApiServer.class);
-  private static final int REQUEST_HEADER_BYTES = 32 * 1024;
-  // Over the 7 days (604800 s) a TLS 1.3 ticket may live: the JDK then issues none (resumption is refused anyway).
-  private static final int NO_TICKETS_SESSION_SECONDS = 604_801;
 
-  private final Server server;
-  private final ServerConnector connector;
-  private final boolean https;
-  private final JdkServerTls tls;
-  private final ScheduledExecutorService scheduler;
-  private final Duration refreshInterval;
+  private final HttpsListener listener;
   private final HttpApiHandler handler;
-  private ScheduledFuture<?> reloads;
 
-  private HttpApiServer(Server server, ServerConnector connector, boolean https, JdkServerTls tls,
-      ScheduledExecutorService scheduler, Duration refreshInterval, HttpApiHandler handler) {
-    this.server = server;
-    this.connector = connector;
-    this.https = https;
-    this.tls = tls;
-    this.scheduler = scheduler;
-    this.refreshInterval = refreshInterval;
+  private HttpApiServer(HttpsListener listener, HttpApiHandler handler) {
+    this.listener = listener;
     this.handler = handler;
   }
 
@@ -84,96 +53,29 @@ public final class HttpApiServer implements AutoCloseable {
   }
 
   /**
-   * Starts listening.
+   * Starts listening and, with {@link Builder#tlsRefresh}, checking the TLS files.
    *
    * @throws IllegalStateException when the address cannot be bound
    */
   public synchronized HttpApiServer start() {
-    try {
-      server.start();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot listen on " + connector.getHost() + ":" + connector.getPort() + ": "
-          + e.getMessage(), e);
-    }
-    if (scheduler != null && tls != null) {
-      long millis = refreshInterval.toMillis();
-      reloads = scheduler.scheduleWithFixedDelay(this::refresh, millis, millis, TimeUnit.MILLISECONDS);
-    }
+    listener.start();
     log.info("HTTP API on {} ({} routes)", endpoint(), handler.routes().size());
     return this;
   }
 
+  /** The periodic check of the TLS files, at once. */
   void refresh() {
-    try {
-      if (tls.reloadIfChanged()) {
-        log.info("HTTP API: new TLS material in use for new connections");
-        closeRefusedConnections();
-      }
-    } catch (RuntimeException e) {
-      log.warn("HTTP API: TLS material check failed: {}", e.getClass().getName());
-    }
-  }
-
-  /**
-   * After a reload of the client CAs: connections whose client certificate no longer validates are closed now when
-   * idle, else marked so that they serve no further request (the one in flight is answered first).
-   */
-  int closeRefusedConnections() {
-    int closed = 0;
-    for (EndPoint endPoint : connector.getConnectedEndPoints()) {
-      if (!(endPoint.getConnection() instanceof SslConnection ssl)) {
-        continue;
-      }
-      String refusal = tls.refusal(ssl.getSSLEngine().getSession());
-      if (refusal == null) {
-        continue;
-      }
-      boolean busy = false;
-      if (ssl.getSslEndPoint().getConnection() instanceof HttpConnection http) {
-        http.setAttribute(RefusedConnections.REFUSED, Boolean.TRUE);
-        busy = http.getHttpChannel().getRequest() != null;
-      }
-      log.info("HTTP API: closing the connection from {}{}: after the CA reload, {}",
-          endPoint.getRemoteSocketAddress(), busy ? " after its request in flight" : "", refusal);
-      if (!busy) {
-        endPoint.close();
-        closed++;
-      }
-    }
-    return closed;
-  }
-
-  /** Closes, unanswered, a connection marked refused by a CA reload when its next request arrives. */
-  private static final class RefusedConnections extends Handler.Wrapper {
-    static final String REFUSED = "dev.gatehouse.httpapi.refusedByCaReload";
-
-    RefusedConnections(Handler next) {
-      super(next);
-    }
-
-    @Override
-    public boolean handle(Request request, Response response, Callback callback) throws Exception {
-      if (Boolean.TRUE.equals(request.getConnectionMetaData().getAttribute(REFUSED))) {
-        request.getConnectionMetaData().getConnection().getEndPoint().close();
-        callback.failed(new EofException("connection refused by a CA reload"));
-        return true;
-      }
-      return super.handle(request, response, callback);
-    }
+    listener.reloadTls();
   }
 
   /** The bound port. */
   public int port() {
-    return connector.getLocalPort();
+    return listener.port();
   }
 
   /** The base URL, e.g. {@code https://localhost:7243}. */
   public URI endpoint() {
-    String host = connector.getHost() == null ? "localhost" : connector.getHost();
-    if (host.indexOf(':') >= 0) {
-      host = "[" + host + "]";
-    }
-    return URI.create((https ? "https://" : "http://") + host + ":" + port());
+    return listener.endpoint();
   }
 
   HttpApiHandler handler() {
@@ -183,14 +85,7 @@ public final class HttpApiServer implements AutoCloseable {
   /** Stops the server; requests in flight are cut off. */
   @Override
   public synchronized void close() {
-    if (reloads != null) {
-      reloads.cancel(false);
-    }
-    try {
-      server.stop();
-    } catch (Exception e) {
-      throw new IllegalStateException("HTTP API did not stop cleanly", e);
-    }
+    listener.close();
   }
 
   /** Jetty's own answers (malformed request, headers too large) as a short JSON error, never an HTML page. */
@@ -205,11 +100,6 @@ public final class HttpApiServer implements AutoCloseable {
       Content.Sink.write(response, true, "{\"code\":" + grpc + ",\"message\":\""
           + (reason == null ? "error" : reason.toLowerCase(Locale.ROOT).replace("\"", "")) + "\"}\n", callback);
     }
-  }
-
-  static boolean strongSuite(String suite) {
-    return suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_")
-        || (suite.startsWith("TLS_ECDHE_") && (suite.contains("_GCM_") || suite.contains("_CHACHA20_")));
   }
 
   /** Builds an {@link HttpApiServer}; {@link #build()} checks the configuration and reads the TLS material. */
@@ -292,45 +182,15 @@ public final class HttpApiServer implements AutoCloseable {
           .namespaceDomain(config.namespaceDomain())
           .build();
 
-      QueuedThreadPool threads = new QueuedThreadPool(64, 2);
-      threads.setName("gatehouse-httpapi");
-      Server server = new Server(threads);
-      HttpConfiguration http = new HttpConfiguration();
-      http.setSendServerVersion(false);
-      http.setSendXPoweredBy(false);
-      http.setRequestHeaderSize(REQUEST_HEADER_BYTES);
-      // Workflow ids may hold '/', sent as %2F inside one path segment; the handler splits the raw path itself.
-      http.setUriCompliance(UriCompliance.DEFAULT.with("httpapi",
-          UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));
-      HttpConnectionFactory h1 = new HttpConnectionFactory(http);
-      ServerConnector connector;
-      JdkServerTls tls = null;
-      if (https) {
-        tls = JdkServerTls.create(material, minTlsVersion, keyPrefix, fileOfKey, registry);
-        JdkServerTls jdk = tls;
-        SslContextFactory.Server ssl = new SslContextFactory.Server() {
-          @Override
-          public SSLParameters customize(SSLParameters jettys) {
-            SSLParameters parameters = jdk.serverParameters();
-            parameters.setCipherSuites(Arrays.stream(jettys.getCipherSuites()).filter(HttpApiServer::strongSuite)
-                .toArray(String[]::new));
-            return parameters;
-          }
-        };
-        ssl.setSslContext(tls.sslContext());
-        tls.sslContext().getServerSessionContext().setSessionTimeout(NO_TICKETS_SESSION_SECONDS);
-        tls.sslContext().getServerSessionContext().setSessionCacheSize(1);
-        connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(ssl, h1.getProtocol()), h1);
-      } else {
-        connector = new ServerConnector(server, 1, 1, h1);
-      }
-      connector.setHost(address.getHostString());
-      connector.setPort(address.getPort());
-      connector.setIdleTimeout(Duration.ofSeconds(30).toMillis());
-      server.addConnector(connector);
-      server.setErrorHandler(new JsonErrors());
-      server.setHandler(new RefusedConnections(handler));
-      return new HttpApiServer(server, connector, https, tls, scheduler, refreshInterval, handler);
+      HttpsListener listener = HttpsListener.builder("HTTP API", "gatehouse-httpapi", address)
+          .tls(https ? JdkServerTls.create(material, minTlsVersion, keyPrefix, fileOfKey, registry) : null)
+          // Workflow ids may hold '/', sent as %2F inside one path segment; the handler splits the raw path itself.
+          .encodedSlashes()
+          .errorHandler(new JsonErrors())
+          .handler(handler)
+          .refresh(scheduler, refreshInterval, null)
+          .build();
+      return new HttpApiServer(listener, handler);
     }
   }
 }

@@ -18,8 +18,8 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
 
 /**
- * A JDK {@link SSLContext} from a {@link ServerTls} block, for HTTPS servers that take one (the Jetty codec
- * server): the same certificate checks as {@link FrontendTls} (client certificates verified against the
+ * A JDK {@link SSLContext} from a {@link ServerTls} block, for HTTPS servers that take one (the HTTP faces' Jetty
+ * listener, {@link HttpsListener}): the same certificate checks as {@link FrontendTls} (client certificates verified against the
  * block's client CAs, validity, clientAuth extended key usage), with the JDK's TLS engine.
  *
  * <p>An {@link SSLContext} does not carry protocol versions, the client-auth mode, or a way to refuse
@@ -31,8 +31,8 @@ import javax.net.ssl.TrustManager;
  * };
  * factory.setSslContext(tls.sslContext());
  * }</pre>
- * The material is re-read when the owner calls {@link #reloadIfChanged()} (the codec server does on its
- * {@code refreshInterval}); new handshakes then use the new certificate and client CAs, and the owner closes the
+ * The material is re-read when the owner calls {@link #reloadIfChanged()} ({@link HttpsListener} does on its
+ * face's refresh interval); new handshakes then use the new certificate and client CAs, and the owner closes the
  * live connections whose client certificate the new CAs refuse ({@link #refusal}).
  */
 public final class JdkServerTls {
@@ -106,7 +106,7 @@ public final class JdkServerTls {
 
   /**
    * Why the current material (after a reload of the client CAs) refuses the client certificate of an established
-   * session, or {@code null} when it still validates or the client sent none. The codec server closes such
+   * session, or {@code null} when it still validates or the client sent none. {@link HttpsListener} closes such
    * connections once their request in flight is answered.
    */
   public String refusal(SSLSession session) {

@@ -9,6 +9,7 @@ import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigValidator;
 import dev.gatehouse.config.ServerTls;
 import dev.gatehouse.config.WebUi;
+import dev.gatehouse.tls.HttpsListener;
 import dev.gatehouse.tls.JdkServerTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -21,26 +22,16 @@ import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
-import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,26 +51,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class WebUiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WebUiServer.class);
-  private static final int REQUEST_HEADER_BYTES = 32 * 1024;
 
-  private final Server server;
-  private final ServerConnector connector;
-  private final boolean https;
+  private final HttpsListener listener;
   private final ExecutorService worker;
-  private final JdkServerTls tls;
-  private final ScheduledExecutorService scheduler;
-  private final Duration refreshInterval;
-  private ScheduledFuture<?> reloads;
 
-  private WebUiServer(Server server, ServerConnector connector, boolean https, ExecutorService worker,
-      JdkServerTls tls, ScheduledExecutorService scheduler, Duration refreshInterval) {
-    this.server = server;
-    this.connector = connector;
-    this.https = https;
+  private WebUiServer(HttpsListener listener, ExecutorService worker) {
+    this.listener = listener;
     this.worker = worker;
-    this.tls = tls;
-    this.scheduler = scheduler;
-    this.refreshInterval = refreshInterval;
   }
 
   /** A builder for the UI {@code config} describes; {@code access} checks the access tokens sign-in hands out. */
@@ -89,54 +67,30 @@ public final class WebUiServer implements AutoCloseable {
 
   /** Starts listening. @throws IllegalStateException when the address cannot be bound */
   public synchronized WebUiServer start() {
-    try {
-      server.start();
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot listen on " + connector.getHost() + ":" + connector.getPort() + ": "
-          + e.getMessage(), e);
-    }
-    if (tls != null && scheduler != null) {
-      long millis = refreshInterval.toMillis();
-      reloads = scheduler.scheduleWithFixedDelay(this::reloadTls, millis, millis, TimeUnit.MILLISECONDS);
-    }
+    listener.start();
     log.info("web UI on {}", endpoint());
     return this;
   }
 
+  /** The bound port. */
   public int port() {
-    return connector.getLocalPort();
+    return listener.port();
   }
 
   /** The URL people open, e.g. {@code https://localhost:8233}. */
   public URI endpoint() {
-    String host = connector.getHost() == null || connector.getHost().equals("0.0.0.0") ? "localhost"
-        : connector.getHost();
-    if (host.indexOf(':') >= 0) {
-      host = "[" + host + "]";
-    }
-    return URI.create((https ? "https://" : "http://") + host + ":" + port());
+    return listener.endpoint();
   }
 
   /** New handshakes use the certificate and key once their files change (no client certificates to re-check). */
   void reloadTls() {
-    try {
-      if (tls.reloadIfChanged()) {
-        log.info("web UI: new TLS material in use for new connections");
-      }
-    } catch (RuntimeException e) {
-      log.warn("web UI: TLS material check failed: {}", e.getClass().getName());
-    }
+    listener.reloadTls();
   }
 
   @Override
   public synchronized void close() {
-    if (reloads != null) {
-      reloads.cancel(false);
-    }
     try {
-      server.stop();
-    } catch (Exception e) {
-      throw new IllegalStateException("web UI server did not stop cleanly", e);
+      listener.close();
     } finally {
       worker.shutdownNow();
     }
@@ -284,45 +238,18 @@ public final class WebUiServer implements AutoCloseable {
           config.codec().endpoint() != null ? URI.create(config.codec().endpoint()) : codecUrl.get(),
           config.codec().passAccessToken(), config.codec().includeCredentials(), uiVersion);
 
-      QueuedThreadPool threads = new QueuedThreadPool(64, 2);
-      threads.setName("gatehouse-webui");
-      Server server = new Server(threads);
-      HttpConfiguration http = new HttpConfiguration();
-      http.setSendServerVersion(false);
-      http.setSendXPoweredBy(false);
-      http.setRequestHeaderSize(REQUEST_HEADER_BYTES);
-      // Workflow ids may hold '/', sent as %2F in one API path segment. Static files are looked up by name in
-      // memory, never on disk, so an encoded separator cannot reach outside the build.
-      http.setUriCompliance(UriCompliance.DEFAULT.with("webui",
-          UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING));
-      HttpConnectionFactory h1 = new HttpConnectionFactory(http);
-      ServerConnector connector;
-      JdkServerTls material = null;
-      if (https) {
-        material = JdkServerTls.create(tls, minTlsVersion, tlsKey, fileOfKey, meters);
-        JdkServerTls chosen = material;
-        SslContextFactory.Server ssl = new SslContextFactory.Server() {
-          @Override
-          public javax.net.ssl.SSLParameters customize(javax.net.ssl.SSLParameters jettys) {
-            javax.net.ssl.SSLParameters parameters = chosen.serverParameters();
-            parameters.setCipherSuites(java.util.Arrays.stream(jettys.getCipherSuites())
-                .filter(WebUiServer::strongSuite).toArray(String[]::new));
-            return parameters;
-          }
-        };
-        ssl.setSslContext(material.sslContext());
-        connector = new ServerConnector(server, 1, 1, new SslConnectionFactory(ssl, h1.getProtocol()), h1);
-      } else {
-        connector = new ServerConnector(server, 1, 1, h1);
-      }
-      connector.setHost(address.getHostString());
-      connector.setPort(address.getPort());
-      // Long enough for the UI's history long polls (waitNewEvent) to be answered on the same connection.
-      connector.setIdleTimeout(Duration.ofSeconds(90).toMillis());
-      server.addConnector(connector);
-      server.setErrorHandler(new TerseErrors());
-      server.setHandler(new WebUiHandler(assets, settings, signIn, cookies, api));
-      return new WebUiServer(server, connector, https, worker, material, scheduler, refreshInterval);
+      HttpsListener listener = HttpsListener.builder("web UI", "gatehouse-webui", address)
+          .tls(https ? JdkServerTls.create(tls, minTlsVersion, tlsKey, fileOfKey, meters) : null)
+          // Workflow ids may hold '/', sent as %2F in one API path segment. Static files are looked up by name in
+          // memory, never on disk, so an encoded separator cannot reach outside the build.
+          .encodedSlashes()
+          // Long enough for the UI's history long polls (waitNewEvent) to be answered on the same connection.
+          .idleTimeout(Duration.ofSeconds(90))
+          .errorHandler(new TerseErrors())
+          .handler(new WebUiHandler(assets, settings, signIn, cookies, api))
+          .refresh(scheduler, refreshInterval, null)
+          .build();
+      return new WebUiServer(listener, worker);
     }
 
     /** Why Gatehouse's credential check would refuse this access token, or {@code null} when it accepts it. */
@@ -334,10 +261,5 @@ public final class WebUiServer implements AutoCloseable {
       }
       return who.refusal().reason() == null ? "refused" : who.refusal().reason();
     }
-  }
-
-  static boolean strongSuite(String suite) {
-    return suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_")
-        || (suite.startsWith("TLS_ECDHE_") && (suite.contains("_GCM_") || suite.contains("_CHACHA20_")));
   }
 }

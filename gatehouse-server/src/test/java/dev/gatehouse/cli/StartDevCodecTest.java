@@ -100,6 +100,19 @@ class StartDevCodecTest {
         stubs.shutdownNow();
       }
 
+      // Temporal's HTTP API is served too, on the frontend's material and its requireClientAuth: the dev certificate
+      // identifies the caller (the call then fails at the absent upstream: 503); without one there is no handshake.
+      URI describe = gatehouse.httpApiEndpoint().resolve("/api/v1/namespaces/default");
+      assertThat(describe.getScheme()).isEqualTo("https");
+      assertThat(client(pki, true).send(HttpRequest.newBuilder(describe).GET().build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(503);
+      assertThatThrownBy(() -> client(pki, false).send(HttpRequest.newBuilder(describe).GET().build(),
+          HttpResponse.BodyHandlers.ofString())).isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+      ByteArrayOutputStream started = new ByteArrayOutputStream();
+      StartDevCommand.printInstructions(new PrintStream(started, true, StandardCharsets.UTF_8), pki, gatehouse);
+      assertThat(started.toString(StandardCharsets.UTF_8))
+          .contains("https://localhost:" + gatehouse.httpApiPort() + "/api/v1/namespaces/default");
+
       ByteArrayOutputStream printed = new ByteArrayOutputStream();
       StartDevCommand.printCodecInstructions(new PrintStream(printed, true, StandardCharsets.UTF_8), pki, gatehouse,
           keyring, token);

@@ -5,23 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gatehouse.auth.AccessController;
 import dev.gatehouse.config.Authorization;
 import dev.gatehouse.config.CodecServer;
-import dev.gatehouse.config.ServerTls;
-import dev.gatehouse.tls.CertificateAuthority;
-import dev.gatehouse.tls.IssuedCertificate;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.gatehouse.tls.ClientCaRotation;
+import dev.gatehouse.tls.TlsSockets;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.time.Duration;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,87 +18,30 @@ import org.junit.jupiter.api.io.TempDir;
  * refuse, and keeps the others; through real TLS connections.
  */
 class CodecCaReloadTest {
+  private static final String REQUEST = "POST /decode HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+      + "Content-Length: 2\r\n\r\n{}";
+
   @TempDir Path dir;
 
   @Test
   void aCaReloadClosesTheConnectionsItNoLongerVouchesFor() throws Exception {
-    CertificateAuthority serverCa = CertificateAuthority.create("Server CA", CertificateAuthority.KeyType.EC_P256,
-        Duration.ofDays(1));
-    serverCa.leaf("localhost").dnsNames("localhost").ipAddresses("127.0.0.1").serverAuth().issue()
-        .write(dir.resolve("server.pem"), dir.resolve("server-key.pem"));
-    CertificateAuthority leaving = CertificateAuthority.create("Leaving CA", CertificateAuthority.KeyType.EC_P256,
-        Duration.ofDays(1));
-    CertificateAuthority staying = CertificateAuthority.create("Staying CA", CertificateAuthority.KeyType.EC_P256,
-        Duration.ofDays(1));
-    Path cas = dir.resolve("client-cas.pem");
-    Files.writeString(cas, leaving.certificatePem() + staying.certificatePem());
+    ClientCaRotation pki = ClientCaRotation.create(dir);
     Path keyring = dir.resolve("default.keyring");
     KeyringFiles.create(keyring, "k1");
-    ServerTls tls = new ServerTls(dir.resolve("server.pem").toString(), dir.resolve("server-key.pem").toString(), null,
-        null, List.of(cas.toString()), null, true);
     try (AccessController access = AccessController.builder(Authorization.DEFAULT).build();
-        CodecHttpServer server = CodecHttpServer.builder(new CodecServer("127.0.0.1:0", tls, List.of(), false, null,
-            keyring.toString(), null), access).build().start();
-        SSLSocket a = connect(server, serverCa, leaving.leaf("worker-a").clientAuth().issue());
-        SSLSocket b = connect(server, serverCa, staying.leaf("worker-b").clientAuth().issue())) {
-      assertThat(exchange(a)).startsWith("HTTP/1.1 ");
-      assertThat(exchange(b)).startsWith("HTTP/1.1 ");
+        CodecHttpServer server = CodecHttpServer.builder(new CodecServer("127.0.0.1:0", pki.tls(), List.of(), false,
+            null, keyring.toString(), null), access).build().start();
+        SSLSocket a = pki.connect(server.port(), pki.leaving(), "worker-a");
+        SSLSocket b = pki.connect(server.port(), pki.staying(), "worker-b")) {
+      assertThat(TlsSockets.exchange(a, REQUEST)).startsWith("HTTP/1.1 ");
+      assertThat(TlsSockets.exchange(b, REQUEST)).startsWith("HTTP/1.1 ");
 
-      Files.writeString(cas, staying.certificatePem());
+      pki.dropLeaving();
       server.refresh();
 
       // a's idle connection was closed at the reload: its next request gets no answer; b's is answered.
-      assertThat(exchange(a)).isEmpty();
-      assertThat(exchange(b)).startsWith("HTTP/1.1 ");
-    }
-  }
-
-  private static SSLSocket connect(CodecHttpServer server, CertificateAuthority serverCa, IssuedCertificate identity)
-      throws Exception {
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", serverCa.certificate());
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-    tmf.init(trust);
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    keys.setKeyEntry("client", identity.privateKey(), new char[0], identity.chain().toArray(Certificate[]::new));
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX");
-    kmf.init(keys, new char[0]);
-    SSLContext context = SSLContext.getInstance("TLSv1.3");
-    context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-    SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", server.port());
-    socket.setSoTimeout(20_000);
-    socket.startHandshake();
-    return socket;
-  }
-
-  /** One keep-alive request; the response head, or "" when the server closed the connection instead. */
-  private static String exchange(SSLSocket socket) {
-    try {
-      OutputStream out = socket.getOutputStream();
-      out.write(("POST /decode HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-          + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      InputStream in = socket.getInputStream();
-      StringBuilder head = new StringBuilder();
-      int contentLength = 0;
-      while (!head.toString().endsWith("\r\n\r\n")) {
-        int c = in.read();
-        if (c < 0) {
-          return "";
-        }
-        head.append((char) c);
-      }
-      for (String line : head.toString().split("\r\n")) {
-        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-          contentLength = Integer.parseInt(line.substring(15).strip());
-        }
-      }
-      in.readNBytes(contentLength);
-      return head.toString();
-    } catch (IOException e) {
-      return "";
+      assertThat(TlsSockets.exchange(a, REQUEST)).isEmpty();
+      assertThat(TlsSockets.exchange(b, REQUEST)).startsWith("HTTP/1.1 ");
     }
   }
 }

@@ -210,6 +210,18 @@ abstract class ControlPlaneTest {
 
     refused(() -> ops.createNamespace(withCa("e", "not a certificate")), Status.Code.INVALID_ARGUMENT, "");
 
+    // An intermediate needs its issuer in the bundle; with it, the bundle is fine.
+    CertificateAuthority root = CertificateAuthority.create("Root G1", CertificateAuthority.KeyType.EC_P256,
+        Duration.ofDays(365));
+    String intermediate = root.issueIntermediate("Issuing G1", Duration.ofDays(90)).certificatePem();
+    refused(() -> ops.createNamespace(withCa("g", intermediate)), Status.Code.INVALID_ARGUMENT,
+        "neither a root nor issued by another certificate in the bundle");
+    assertThat(ops.createNamespace(withCa("g2", intermediate + root.certificatePem())).getNamespace()).isEqualTo("g2");
+    ops.deleteNamespace(DeleteNamespaceRequest.newBuilder().setNamespace("g2").build());
+
+    // SHA-1 signatures are refused, as Cloud refuses them.
+    refused(() -> ops.createNamespace(withCa("h", sha1Ca())), Status.Code.INVALID_ARGUMENT, "SHA-256 or stronger");
+
     refused(() -> ops.createNamespace(withCa("f", caPem("f"),
         CertificateFilterSpec.newBuilder().setCommonName("work*er").build())),
         Status.Code.INVALID_ARGUMENT, "'*' in the middle");
@@ -532,5 +544,29 @@ abstract class ControlPlaneTest {
         "2024-10-01-00");
     assertThat(ops.withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers))
         .getCurrentIdentity(GetCurrentIdentityRequest.getDefaultInstance()).getUser().getId()).isEqualTo(owner.id());
+  }
+
+  /** A self-signed RSA CA signed with SHA1withRSA, which the tls package will not make. */
+  private static String sha1Ca() {
+    try {
+      java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+      g.initialize(2048);
+      java.security.KeyPair keys = g.generateKeyPair();
+      org.bouncycastle.asn1.x500.X500Name name = new org.bouncycastle.asn1.x500.X500Name("CN=Legacy SHA-1 CA");
+      var builder = new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name, java.math.BigInteger.ONE,
+          java.util.Date.from(Instant.now().minus(Duration.ofDays(1))),
+          java.util.Date.from(Instant.now().plus(Duration.ofDays(30))), name, keys.getPublic());
+      builder.addExtension(org.bouncycastle.asn1.x509.Extension.basicConstraints, true,
+          new org.bouncycastle.asn1.x509.BasicConstraints(true));
+      var signer = new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA1withRSA").build(keys.getPrivate());
+      java.security.cert.X509Certificate c = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
+          .getCertificate(builder.build(signer));
+      return "-----BEGIN CERTIFICATE-----\n"
+          + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+              .encodeToString(c.getEncoded())
+          + "\n-----END CERTIFICATE-----\n";
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

@@ -2,6 +2,7 @@ package dev.gatehouse.webui;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.gatehouse.api.ByteMarshaller;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.HandlerRegistry;
@@ -35,9 +36,7 @@ import io.temporal.api.workflowservice.v1.ListNamespacesResponse;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsRequest;
 import io.temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,21 +57,7 @@ final class VisibilityStubUpstream implements AutoCloseable {
   private final Server server;
   private final List<WorkflowExecution> known = new CopyOnWriteArrayList<>();
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw Status.INTERNAL.asRuntimeException();
-      }
-    }
-  };
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES = ByteMarshaller.BYTES;
 
   private VisibilityStubUpstream(Server server) {
     this.server = server;
