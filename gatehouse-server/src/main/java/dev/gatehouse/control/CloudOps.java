@@ -53,10 +53,12 @@ final class CloudOps {
   private final AuditLogQuery auditLogs;
   private final Runnable afterChange;
 
-  private dev.gatehouse.access.ElevationPolicy elevation = dev.gatehouse.access.ElevationPolicy.DEFAULT;
+  /** Protected namespaces refuse standing Write and Admin ({@link StandingGrantCheck}). */
+  private final dev.gatehouse.access.ElevationPolicy elevation;
 
   CloudOps(AccountStore store, ApiKeyIssuer keys, Clock clock, int apiKeysPerOwner, NamespaceRegistrar registrar,
-      AuditLogQuery auditLogs, Runnable afterChange) {
+      AuditLogQuery auditLogs, Runnable afterChange, dev.gatehouse.access.ElevationPolicy elevation) {
+    this.elevation = Objects.requireNonNull(elevation);
     this.afterChange = afterChange == null ? () -> {} : afterChange;
     this.store = Objects.requireNonNull(store);
     this.keys = Objects.requireNonNull(keys);
@@ -66,11 +68,7 @@ final class CloudOps {
     this.auditLogs = auditLogs == null ? AuditLogQuery.NONE : auditLogs;
   }
 
-  /** Protected namespaces refuse standing Write and Admin ({@link StandingGrantCheck}). */
-  CloudOps elevation(dev.gatehouse.access.ElevationPolicy policy) {
-    this.elevation = Objects.requireNonNull(policy);
-    return this;
-  }
+
 
   /**
    * Serves one call.

@@ -78,8 +78,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     this.shutdownGrace = b.shutdownGrace;
     NamespaceRegistrar registrar = b.upstream == null ? NamespaceRegistrar.NONE : new UpstreamRegistrar(b.upstream);
     CloudOps ops = new CloudOps(b.store, b.keys, b.clock, b.apiKeysPerOwner, registrar,
-        b.auditReader == null ? AuditLogQuery.NONE : new AuditLogQuery(b.auditReader), b.afterChange)
-        .elevation(b.elevation);
+        b.auditReader == null ? AuditLogQuery.NONE : new AuditLogQuery(b.auditReader), b.afterChange, b.elevation);
     GrantOps grantOps = new GrantOps(new dev.gatehouse.access.ElevatedGrants(b.store, b.elevation, b.clock,
         b.grantEvents), b.afterChange);
     this.grants = grantOps;
