@@ -274,6 +274,11 @@ public class StoreIdentityBenchmark {
     }
 
     @Override
+    public Entities<dev.gatehouse.store.ElevatedGrant> elevatedGrants() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
     public ApiKey createApiKey(ApiKey key, byte[] secretHash) {
       throw new UnsupportedOperationException();
     }
