@@ -49,6 +49,7 @@ class ArchitectureTest {
       List.of("store"),
       List.of("auth"),
       List.of("audit"),
+      List.of("access"),
       List.of("pipeline"),
       FACES,
       List.of("dev"),

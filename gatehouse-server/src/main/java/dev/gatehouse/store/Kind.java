@@ -33,7 +33,12 @@ final class Kind<T extends Entity> {
   static final Kind<AsyncOperation> ASYNC_OPERATION =
       new Kind<>("asyncOperation", AsyncOperation.class, "async operation", "id", false);
 
-  static final List<Kind<?>> ALL = List.of(NAMESPACE, USER, USER_GROUP, SERVICE_ACCOUNT, API_KEY, ASYNC_OPERATION);
+  static final Kind<ReviewCampaign> REVIEW_CAMPAIGN =
+      new Kind<>("reviewCampaign", ReviewCampaign.class, "review campaign", "name", false);
+  static final Kind<ReviewItem> REVIEW_ITEM = new Kind<>("reviewItem", ReviewItem.class, "review item", "id", false);
+
+  static final List<Kind<?>> ALL = List.of(NAMESPACE, USER, USER_GROUP, SERVICE_ACCOUNT, API_KEY, ASYNC_OPERATION,
+      REVIEW_CAMPAIGN, REVIEW_ITEM);
 
   private static final ObjectMapper JSON = JsonMapper.builder()
       .addModule(new SimpleModule("gatehouse-store")
@@ -47,6 +52,8 @@ final class Kind<T extends Entity> {
       .addMixIn(ServiceAccount.class, MetaInColumns.class)
       .addMixIn(ApiKey.class, MetaInColumns.class)
       .addMixIn(AsyncOperation.class, MetaInColumns.class)
+      .addMixIn(ReviewCampaign.class, MetaInColumns.class)
+      .addMixIn(ReviewItem.class, MetaInColumns.class)
       .build();
 
   final String name;

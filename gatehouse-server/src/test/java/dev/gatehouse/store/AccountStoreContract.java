@@ -138,6 +138,8 @@ abstract class AccountStoreContract {
       case ServiceAccount s -> store.serviceAccounts();
       case ApiKey k -> store.apiKeys();
       case AsyncOperation o -> store.asyncOperations();
+      case ReviewCampaign c -> store.reviewCampaigns();
+      case ReviewItem i -> store.reviewItems();
     };
   }
 
