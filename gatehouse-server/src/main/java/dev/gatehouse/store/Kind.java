@@ -52,8 +52,8 @@ final class Kind<T extends Entity> {
       .addMixIn(ServiceAccount.class, MetaInColumns.class)
       .addMixIn(ApiKey.class, MetaInColumns.class)
       .addMixIn(AsyncOperation.class, MetaInColumns.class)
-      .addMixIn(ReviewCampaign.class, MetaInColumns.class)
-      .addMixIn(ReviewItem.class, MetaInColumns.class)
+      .addMixIn(ReviewCampaign.class, OnlyMetaInColumns.class)
+      .addMixIn(ReviewItem.class, OnlyMetaInColumns.class)
       .build();
 
   final String name;
@@ -116,6 +116,10 @@ final class Kind<T extends Entity> {
   /** Meta lives in columns, and an API key's last use in its own table, which writes do not move. */
   @JsonIgnoreProperties({"meta", "lastUsed"})
   private abstract static class MetaInColumns {}
+
+  /** A review item's {@code lastUsed} is the snapshot's copy and lives in its body. */
+  @JsonIgnoreProperties({"meta"})
+  private abstract static class OnlyMetaInColumns {}
 
   private static final class InstantSerializer extends JsonSerializer<Instant> {
     @Override
