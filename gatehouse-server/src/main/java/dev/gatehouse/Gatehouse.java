@@ -176,8 +176,18 @@ public final class Gatehouse implements AutoCloseable {
     private AccountStore accountStore;
     private final List<CallGate> gates = new ArrayList<>();
     private Supplier<String> webUiDevToken;
+    private java.time.Clock clock = java.time.Clock.systemUTC();
 
     private Builder() {}
+
+    /**
+     * The clock API key expiry and elevated grants are decided against (data plane and control plane); tests
+     * substitute their own. Default: the system clock in UTC.
+     */
+    public Builder withClock(java.time.Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
 
     /**
      * Dev mode only: the Web UI signs people in without a provider, handing out {@code devToken}'s tokens (on a
@@ -374,6 +384,7 @@ public final class Gatehouse implements AutoCloseable {
           .meterRegistry(meters)
           .scheduler(scheduler)
           .tls(c.global().tls())
+          .clock(clock)
           .build();
       return lifecycle.resource("store identities", StoreIdentities.start(store, ApiKeySecrets.forStore(store),
           context, c.controlPlane().namespaceDomain()));
@@ -435,6 +446,9 @@ public final class Gatehouse implements AutoCloseable {
           .apiKeysPerOwner(cp.apiKeysPerOwner())
           .upstream(dataPlane::upstreamChannel)
           .afterChange(identities::refreshNow)
+          .clock(clock)
+          .elevation(elevation(cp.grants()))
+          .grantEvents(grantEvents(cp.grants(), auditLog))
           .shutdownGrace(c.listen().shutdownGracePeriod());
       if (c.audit().on() && c.audit().dir() != null) {
         try {
@@ -447,6 +461,34 @@ public final class Gatehouse implements AutoCloseable {
         }
       }
       return b.build();
+    }
+
+    /** {@code controlPlane.grants} as the access package's policy (validated already). */
+    static dev.gatehouse.access.ElevationPolicy elevation(dev.gatehouse.config.AccessGrants g) {
+      List<dev.gatehouse.access.ElevationPolicy.AutoApproval> rules = new ArrayList<>();
+      for (dev.gatehouse.config.AccessGrants.AutoApprove r : g.autoApprove()) {
+        rules.add(new dev.gatehouse.access.ElevationPolicy.AutoApproval(r.name(), java.util.Set.copyOf(r.groups()),
+            java.util.Set.copyOf(r.namespaces()),
+            dev.gatehouse.store.NamespacePermission.valueOf(r.maxPermission().toUpperCase(java.util.Locale.ROOT)),
+            r.maxDuration() == null ? g.maxDuration() : r.maxDuration()));
+      }
+      return new dev.gatehouse.access.ElevationPolicy(g.maxDuration(), g.requestTtl(),
+          java.util.Set.copyOf(g.protectedNamespaces()), rules, g.breakGlass());
+    }
+
+    /** Grant events go to the audit log, and to the webhook when one is set. */
+    private dev.gatehouse.access.GrantEvent.Listener grantEvents(dev.gatehouse.config.AccessGrants g,
+        AuditLog auditLog) {
+      dev.gatehouse.access.GrantEvent.Listener audit = new dev.gatehouse.access.GrantAudit(auditLog, clock);
+      if (g.webhook() == null) {
+        return audit;
+      }
+      dev.gatehouse.access.GrantEvent.Listener hook =
+          new dev.gatehouse.access.WebhookNotifier(java.net.URI.create(g.webhook()));
+      return event -> {
+        audit.on(event);
+        hook.on(event);
+      };
     }
 
     /** The audit log from {@code audit}, started before the faces and closed after them. */

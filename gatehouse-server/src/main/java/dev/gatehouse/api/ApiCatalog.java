@@ -38,6 +38,8 @@ public final class ApiCatalog {
   public static final String OPERATOR = "temporal.api.operatorservice.v1.OperatorService";
   public static final String HEALTH = "grpc.health.v1.Health";
   public static final String CLOUD = "temporal.api.cloud.cloudservice.v1.CloudService";
+  /** Gatehouse's extension of the Ops API: time-limited elevated access (and access reviews). */
+  public static final String ACCESS = "gatehouse.access.v1.AccessService";
 
   private static final ApiCatalog TEMPORAL = temporalCatalog();
   private static final ApiCatalog CLOUD_CATALOG = cloudCatalog();
@@ -144,7 +146,18 @@ public final class ApiCatalog {
   private static ApiCatalog cloudCatalog() {
     return builder()
         .subset(io.temporal.api.cloud.cloudservice.v1.CloudServiceGrpc.getServiceDescriptor(), cloudClassification())
+        .service(dev.gatehouse.api.access.v1.AccessServiceGrpc.getServiceDescriptor(), accessClassification())
         .build();
+  }
+
+  // Account-scoped like the Ops API's own methods: who may decide on a grant needs the grant, which the control
+  // plane reads from the store (auth.CloudAccessPolicy admits every store principal to these methods).
+  private static Map<String, ApiMethod.Classification> accessClassification() {
+    Map<String, ApiMethod.Classification> t = new LinkedHashMap<>();
+    put(t, ACCESS, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.READ, "GetGrant", "ListGrants");
+    put(t, ACCESS, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.WRITE, "RequestGrant");
+    put(t, ACCESS, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.ADMIN, "ApproveGrant", "DenyGrant", "RevokeGrant");
+    return Collections.unmodifiableMap(t);
   }
 
   // The Ops API subset of issue 10. The access class is the method's nature (read, change, access management);

@@ -248,6 +248,16 @@ final class RecordFormat {
     if ((storeKey != null ? storeKey : claims.extensions().get("api_key_id")) instanceof String keyId) {
       g.writeStringField("api_key_id", keyId);
     }
+    // The elevated grant the call was made under: the one for its namespace, else an account role grant.
+    if (claims.extensions().get(dev.gatehouse.auth.StoreClaims.ELEVATED_GRANTS) instanceof java.util.Map<?, ?> grants) {
+      Object grant = grants.get(call.namespace() == null ? "" : call.namespace());
+      if (grant == null) {
+        grant = grants.get("");
+      }
+      if (grant instanceof String id) {
+        g.writeStringField("elevated_grant_id", id);
+      }
+    }
     g.writeStringField("remote_address", address(call.remoteAddress()));
   }
 

@@ -1,11 +1,17 @@
 package dev.gatehouse.auth;
 
+import dev.gatehouse.store.AccountRole;
 import dev.gatehouse.store.ApiKey;
+import dev.gatehouse.store.ElevatedGrant;
+import dev.gatehouse.store.NamespacePermission;
 import dev.gatehouse.store.ApiKeySecrets;
 import dev.gatehouse.store.OwnerType;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -93,7 +99,59 @@ final class ApiKeyMapper implements ClaimMapper {
       claims = claims(owner, keyId);
       IdentityDirectory.remember(dir.keyClaims, keyId, claims);
     }
-    return claims;
+    List<ElevatedGrant> grants = dir.grantsOf.get(owner.id());
+    return grants == null ? claims : elevated(claims, grants, Instant.ofEpochMilli(now), dir);
+  }
+
+  /**
+   * {@code claims} with the elevated grants in effect at {@code now} added: decided on every call against the
+   * clock, so the first call after a grant's expiry is refused whether or not the store has marked it expired.
+   */
+  static Claims elevated(Claims claims, List<ElevatedGrant> grants, Instant now, IdentityDirectory dir) {
+    Map<String, Role> roles = null;
+    Map<String, NamespacePermission> permissions = null;
+    Map<String, String> inEffect = null;
+    Role system = claims.system();
+    AccountRole accountRole = null;
+    for (ElevatedGrant g : grants) {
+      if (!g.effectiveAt(now)) {
+        continue;
+      }
+      if (roles == null) {
+        roles = new HashMap<>(claims.namespaces());
+        @SuppressWarnings("unchecked")
+        Map<String, NamespacePermission> own = claims.extensions().get(StoreClaims.NAMESPACE_PERMISSIONS)
+            instanceof Map<?, ?> m ? (Map<String, NamespacePermission>) m : Map.of();
+        permissions = new HashMap<>(own);
+        inEffect = new LinkedHashMap<>();
+      }
+      if (g.isNamespaceGrant()) {
+        permissions.merge(g.namespace(), g.permission(), NamespacePermission::max);
+        IdentityDirectory.NamespacePolicy policy = dir.policies.get(g.namespace());
+        if (policy != null && policy.namespace().apiKeyAuth()) {
+          roles.merge(g.namespace(), IdentityDirectory.roleOf(g.permission()), Role::union);
+        }
+        inEffect.putIfAbsent(g.namespace(), g.id());
+      } else {
+        accountRole = accountRole == null ? g.accountRole()
+            : IdentityDirectory.morePowerful(accountRole, g.accountRole());
+        if (g.accountRole() == AccountRole.OWNER || g.accountRole() == AccountRole.ADMIN) {
+          system = system.union(Role.ADMIN);
+        }
+        inEffect.putIfAbsent("", g.id());
+      }
+    }
+    if (inEffect == null) {
+      return claims;
+    }
+    Map<String, Object> ext = new LinkedHashMap<>(claims.extensions());
+    ext.put(StoreClaims.NAMESPACE_PERMISSIONS, Map.copyOf(permissions));
+    if (accountRole != null && claims.extensions().get(StoreClaims.ACCOUNT_ROLE) instanceof String standing) {
+      ext.put(StoreClaims.ACCOUNT_ROLE,
+          IdentityDirectory.morePowerful(AccountRole.valueOf(standing), accountRole).name());
+    }
+    ext.put(StoreClaims.ELEVATED_GRANTS, Map.copyOf(inEffect));
+    return new Claims(claims.subject(), system, roles, claims.authType(), ext);
   }
 
   static Claims claims(IdentityDirectory.Principal owner, String keyId) {

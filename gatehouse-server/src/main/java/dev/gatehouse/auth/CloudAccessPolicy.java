@@ -125,12 +125,16 @@ public final class CloudAccessPolicy implements Authorizer {
 
   @Override
   public Decision authorize(Claims claims, CallTarget target) {
-    if (!ApiCatalog.CLOUD.equals(target.method().serviceName())) {
+    boolean access = ApiCatalog.ACCESS.equals(target.method().serviceName());
+    if (!ApiCatalog.CLOUD.equals(target.method().serviceName()) && !access) {
       return Decision.deny("not an Ops API method");
     }
     Optional<AccountRole> known = accountRole(claims);
     if (claims.isAnonymous() || known.isEmpty()) {
       return Decision.deny("the Ops API needs a Gatehouse user or service account");
+    }
+    if (access) {
+      return ElevatedGrantPolicy.authorize(target.method().methodName());
     }
     AccountRole role = known.get();
     String ns = target.namespace();

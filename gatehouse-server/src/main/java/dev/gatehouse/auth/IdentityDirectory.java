@@ -3,6 +3,7 @@ package dev.gatehouse.auth;
 import dev.gatehouse.store.AccountRole;
 import dev.gatehouse.store.ApiKey;
 import dev.gatehouse.store.CertificateFilter;
+import dev.gatehouse.store.ElevatedGrant;
 import dev.gatehouse.store.Entity;
 import dev.gatehouse.store.Namespace;
 import dev.gatehouse.store.NamespacePermission;
@@ -44,6 +45,10 @@ final class IdentityDirectory {
   final Map<String, ServiceAccount> serviceAccounts;
   final Map<String, ApiKey> keys;
   final Map<String, byte[]> hashes;
+  /** Active elevated grants by id; whether one is in effect is decided per call, against the clock. */
+  final Map<String, ElevatedGrant> activeGrants;
+  /** The active grants of each principal. */
+  final Map<String, List<ElevatedGrant>> grantsOf;
 
   final Map<String, NamespacePolicy> policies;
   final Map<String, Principal> principals;
@@ -79,7 +84,8 @@ final class IdentityDirectory {
 
   private IdentityDirectory(long version, Map<String, Namespace> namespaces, Map<String, User> users,
       Map<String, UserGroup> groups, Map<String, ServiceAccount> serviceAccounts, Map<String, ApiKey> keys,
-      Map<String, byte[]> hashes, String domain, IdentityDirectory previous) {
+      Map<String, byte[]> hashes, Map<String, ElevatedGrant> activeGrants, String domain,
+      IdentityDirectory previous) {
     this.version = version;
     this.namespaces = Collections.unmodifiableMap(namespaces);
     this.users = Collections.unmodifiableMap(users);
@@ -87,6 +93,13 @@ final class IdentityDirectory {
     this.serviceAccounts = Collections.unmodifiableMap(serviceAccounts);
     this.keys = Collections.unmodifiableMap(keys);
     this.hashes = Collections.unmodifiableMap(hashes);
+    this.activeGrants = Collections.unmodifiableMap(activeGrants);
+    Map<String, List<ElevatedGrant>> byPrincipal = new HashMap<>();
+    for (ElevatedGrant g : activeGrants.values()) {
+      byPrincipal.computeIfAbsent(g.principalId(), k -> new ArrayList<>(1)).add(g);
+    }
+    byPrincipal.replaceAll((k, v) -> List.copyOf(v));
+    this.grantsOf = Collections.unmodifiableMap(byPrincipal);
 
     Map<String, NamespacePolicy> pol = new HashMap<>(namespaces.size() * 2);
     for (Namespace ns : namespaces.values()) {
@@ -165,7 +178,10 @@ final class IdentityDirectory {
     Map<String, ApiKey> keys = new HashMap<>(s.apiKeys().size() * 2);
     s.apiKeys().forEach(k -> keys.put(k.id(), k));
     Map<String, byte[]> hashes = new HashMap<>(s.apiKeyHashes());
-    return new IdentityDirectory(s.version(), namespaces, users, groups, sas, keys, hashes, domain, previous);
+    Map<String, ElevatedGrant> grants = new HashMap<>();
+    s.elevatedGrants().forEach(g -> putIfActive(grants, g));
+    return new IdentityDirectory(s.version(), namespaces, users, groups, sas, keys, hashes, grants, domain,
+        previous);
   }
 
   /** This version with {@code c} applied; {@code c} must be {@link StoreChanges#complete()}. */
@@ -176,6 +192,7 @@ final class IdentityDirectory {
     Map<String, ServiceAccount> sas = new HashMap<>(serviceAccounts);
     Map<String, ApiKey> ks = new HashMap<>(keys);
     Map<String, byte[]> hs = new HashMap<>(hashes);
+    Map<String, ElevatedGrant> gr = new HashMap<>(activeGrants);
     c.deleted().forEach((kind, ids) -> {
       for (String id : ids) {
         if (kind == Namespace.class) {
@@ -189,6 +206,8 @@ final class IdentityDirectory {
         } else if (kind == ApiKey.class) {
           ks.remove(id);
           hs.remove(id);
+        } else if (kind == ElevatedGrant.class) {
+          gr.remove(id);
         }
       }
     });
@@ -199,6 +218,7 @@ final class IdentityDirectory {
         case UserGroup g -> gs.put(g.id(), g);
         case ServiceAccount a -> sas.put(a.id(), a);
         case ApiKey k -> ks.put(k.id(), k);
+        case ElevatedGrant g -> putIfActive(gr, g);
         default -> { }
       }
     }
@@ -209,7 +229,16 @@ final class IdentityDirectory {
         }
       });
     }
-    return new IdentityDirectory(Math.max(version, c.to()), ns, us, gs, sas, ks, hs, domain, this);
+    return new IdentityDirectory(Math.max(version, c.to()), ns, us, gs, sas, ks, hs, gr, domain, this);
+  }
+
+  /** Keeps {@code g} when active; a grant that left the active state (revoked, expired) is dropped. */
+  private static void putIfActive(Map<String, ElevatedGrant> grants, ElevatedGrant g) {
+    if (g.state() == ElevatedGrant.State.ACTIVE) {
+      grants.put(g.id(), g);
+    } else {
+      grants.remove(g.id());
+    }
   }
 
   private static NamespacePolicy policy(Namespace ns, NamespacePolicy before) {

@@ -21,6 +21,13 @@ public final class StoreClaims {
    */
   public static final String NAMESPACE_PERMISSIONS = "gatehouse.namespacePermissions";
 
+  /**
+   * The elevated grants in effect for this call, {@code Map<String, String>}: namespace → grant id for namespace
+   * grants, {@code ""} → grant id for an account role grant. Absent when none is in effect. The audit log names the
+   * grant a call was made under.
+   */
+  public static final String ELEVATED_GRANTS = "gatehouse.elevatedGrants";
+
   /** {@link Claims#authType()} of a caller identified by an API key. */
   public static final String AUTH_TYPE_API_KEY = "api-key";
   /** {@link Claims#authType()} of a caller identified by a namespace's accepted client CA. */

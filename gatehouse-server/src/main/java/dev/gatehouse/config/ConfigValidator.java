@@ -107,6 +107,40 @@ public final class ConfigValidator {
     if (cp.apiKeysPerOwner() < 1 || cp.apiKeysPerOwner() > 1000) {
       fail("controlPlane.apiKeysPerOwner", "must be 1 to 1000 (e.g. 10)");
     }
+    checkGrants(cp.grants());
+  }
+
+  /** {@code controlPlane.grants}: durations within the 8 h ceiling, known permissions, an http(s) webhook. */
+  private void checkGrants(AccessGrants g) {
+    if (g.maxDuration().isNegative() || g.maxDuration().isZero() || g.maxDuration().compareTo(Duration.ofHours(8)) > 0) {
+      throw fail("controlPlane.grants.maxDuration", "must be positive and at most 8h (e.g. 4h)");
+    }
+    if (g.requestTtl().isNegative() || g.requestTtl().isZero()) {
+      throw fail("controlPlane.grants.requestTtl", "must be positive (e.g. 24h)");
+    }
+    if (g.webhook() != null && !(g.webhook().startsWith("https://") || g.webhook().startsWith("http://"))) {
+      throw fail("controlPlane.grants.webhook", "must be an http(s) URL, e.g. https://chat.example.com/hooks/gatehouse");
+    }
+    for (int i = 0; i < g.autoApprove().size(); i++) {
+      AccessGrants.AutoApprove r = g.autoApprove().get(i);
+      String key = "controlPlane.grants.autoApprove[" + i + "]";
+      if (r.name() == null || r.name().isBlank()) {
+        throw fail(key + ".name", "is required (e.g. on-call)");
+      }
+      if (r.groups().isEmpty()) {
+        throw fail(key + ".groups", "must name at least one user group (e.g. [on-call])");
+      }
+      if (r.namespaces().isEmpty()) {
+        throw fail(key + ".namespaces", "must name at least one namespace, or \"*\"");
+      }
+      if (!java.util.Set.of("read", "write", "admin").contains(r.maxPermission().toLowerCase(java.util.Locale.ROOT))) {
+        throw fail(key + ".maxPermission", "must be read, write or admin");
+      }
+      if (r.maxDuration() != null && (r.maxDuration().isNegative() || r.maxDuration().isZero()
+          || r.maxDuration().compareTo(g.maxDuration()) > 0)) {
+        throw fail(key + ".maxDuration", "must be positive and at most controlPlane.grants.maxDuration");
+      }
+    }
   }
 
   /** {@code controlPlane.namespaceDomain}: a DNS name namespace endpoints live under, no wildcard, no port. */

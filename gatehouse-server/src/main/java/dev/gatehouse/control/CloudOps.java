@@ -53,6 +53,8 @@ final class CloudOps {
   private final AuditLogQuery auditLogs;
   private final Runnable afterChange;
 
+  private dev.gatehouse.access.ElevationPolicy elevation = dev.gatehouse.access.ElevationPolicy.DEFAULT;
+
   CloudOps(AccountStore store, ApiKeyIssuer keys, Clock clock, int apiKeysPerOwner, NamespaceRegistrar registrar,
       AuditLogQuery auditLogs, Runnable afterChange) {
     this.afterChange = afterChange == null ? () -> {} : afterChange;
@@ -62,6 +64,12 @@ final class CloudOps {
     this.apiKeysPerOwner = apiKeysPerOwner;
     this.registrar = registrar == null ? NamespaceRegistrar.NONE : registrar;
     this.auditLogs = auditLogs == null ? AuditLogQuery.NONE : auditLogs;
+  }
+
+  /** Protected namespaces refuse standing Write and Admin ({@link StandingGrantCheck}). */
+  CloudOps elevation(dev.gatehouse.access.ElevationPolicy policy) {
+    this.elevation = Objects.requireNonNull(policy);
+    return this;
   }
 
   /**
@@ -78,6 +86,7 @@ final class CloudOps {
         throw new OpsException(Status.ALREADY_EXISTS.withDescription("async_operation_id " + Validation.printable(id)
             + " was already used"));
       }
+      StandingGrantCheck.check(request, elevation);
       Message answer = dispatch(method, request, caller);
       if (!method.startsWith("Get")) {
         // Read-your-writes on this replica: the identities in force include this change before the answer.

@@ -40,12 +40,14 @@ final class ControlCallHandler implements ServerCallHandler<byte[], byte[]> {
   private final Message prototype;
   private final CallPipeline pipeline;
   private final CloudOps ops;
+  private final GrantOps grants;
   private final Executor storeExecutor;
   private final Metadata.Key<String> tokenHeader;
   private final Metadata.Key<String> extraHeader;
 
-  ControlCallHandler(ApiMethod method, Message prototype, CallPipeline pipeline, CloudOps ops, Executor storeExecutor,
-      Metadata.Key<String> tokenHeader, Metadata.Key<String> extraHeader) {
+  ControlCallHandler(ApiMethod method, Message prototype, CallPipeline pipeline, CloudOps ops, GrantOps grants,
+      Executor storeExecutor, Metadata.Key<String> tokenHeader, Metadata.Key<String> extraHeader) {
+    this.grants = grants;
     this.method = method;
     this.prototype = prototype;
     this.pipeline = pipeline;
@@ -173,7 +175,10 @@ final class ControlCallHandler implements ServerCallHandler<byte[], byte[]> {
       Claims caller = context.access().claims();
       CompletableFuture<Message> answer;
       try {
-        answer = CompletableFuture.supplyAsync(() -> ops.handle(method.methodName(), typed, caller), storeExecutor);
+        boolean access = dev.gatehouse.api.ApiCatalog.ACCESS.equals(method.serviceName());
+        answer = CompletableFuture.supplyAsync(() -> access
+            ? grants.handle(method.methodName(), typed, caller)
+            : ops.handle(method.methodName(), typed, caller), storeExecutor);
       } catch (RejectedExecutionException e) {
         finish(Status.UNAVAILABLE.withDescription("the control plane is shutting down"), 0);
         return;

@@ -57,6 +57,8 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final Server server;
   private final ExecutorService storeExecutor;
   private final Duration shutdownGrace;
+  private final GrantOps grants;
+  private final java.util.concurrent.ScheduledExecutorService sweeper;
 
   private ControlPlaneServer(Builder b) {
     for (java.util.logging.Logger l : new java.util.logging.Logger[] {NETTY_SERVER_STREAM, NETTY_SERVER_HANDLER}) {
@@ -76,7 +78,11 @@ public final class ControlPlaneServer implements AutoCloseable {
     this.shutdownGrace = b.shutdownGrace;
     NamespaceRegistrar registrar = b.upstream == null ? NamespaceRegistrar.NONE : new UpstreamRegistrar(b.upstream);
     CloudOps ops = new CloudOps(b.store, b.keys, b.clock, b.apiKeysPerOwner, registrar,
-        b.auditReader == null ? AuditLogQuery.NONE : new AuditLogQuery(b.auditReader), b.afterChange);
+        b.auditReader == null ? AuditLogQuery.NONE : new AuditLogQuery(b.auditReader), b.afterChange)
+        .elevation(b.elevation);
+    GrantOps grantOps = new GrantOps(new dev.gatehouse.access.ElevatedGrants(b.store, b.elevation, b.clock,
+        b.grantEvents), b.afterChange);
+    this.grants = grantOps;
     Metadata.Key<String> tokenHeader = Metadata.Key.of(
         b.pipeline.authHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
     Metadata.Key<String> extraHeader = Metadata.Key.of(
@@ -99,12 +105,31 @@ public final class ControlPlaneServer implements AutoCloseable {
         }
         MethodDescriptor<byte[], byte[]> md = catalog.descriptor(m).toBuilder(INBOUND, BYTES).build();
         Message prototype = catalog.requestPrototype(m);
-        def.addMethod(md, new ControlCallHandler(m, prototype, b.pipeline, ops, storeExecutor, tokenHeader,
-            extraHeader));
+        def.addMethod(md, new ControlCallHandler(m, prototype, b.pipeline, ops, grantOps, storeExecutor,
+            tokenHeader, extraHeader));
       }
       sb.addService(def.build());
     }
     this.server = sb.build();
+    // Grants end by the clock on every call; the sweep only writes the expiry down (audit, webhook) within a second.
+    this.sweeper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "gatehouse-grant-sweeper");
+      t.setDaemon(true);
+      return t;
+    });
+    this.sweepEvery = b.sweepEvery;
+  }
+
+  private final Duration sweepEvery;
+
+  /**
+   * Writes down the expiry of every grant whose time is up (state, audit record, webhook) now, on the caller's
+   * thread; the server does it every second by itself.
+   *
+   * @return how many grants expired
+   */
+  public int expireGrantsNow() {
+    return grants.expireDue();
   }
 
   public static Builder builder() {
@@ -120,6 +145,21 @@ public final class ControlPlaneServer implements AutoCloseable {
       throw new UncheckedIOException("control plane cannot listen: " + e.getMessage(), e);
     }
     log.info("control plane (Ops API) listening on {}", server.getListenSockets());
+    if (!sweepEvery.isZero()) {
+      sweeper.scheduleWithFixedDelay(() -> {
+        try {
+          storeExecutor.execute(() -> {
+            try {
+              grants.expireDue();
+            } catch (RuntimeException e) {
+              log.warn("elevated grant sweep failed: {}", e.getClass().getSimpleName());
+            }
+          });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+          // shutting down
+        }
+      }, sweepEvery.toMillis(), sweepEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
     return this;
   }
 
@@ -130,6 +170,7 @@ public final class ControlPlaneServer implements AutoCloseable {
 
   @Override
   public void close() {
+    sweeper.shutdownNow();
     server.shutdown();
     try {
       if (!server.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -198,6 +239,9 @@ public final class ControlPlaneServer implements AutoCloseable {
     private int storeThreads = 4;
     private Runnable afterChange;
     private Duration shutdownGrace = Duration.ofSeconds(10);
+    private dev.gatehouse.access.ElevationPolicy elevation = dev.gatehouse.access.ElevationPolicy.DEFAULT;
+    private dev.gatehouse.access.GrantEvent.Listener grantEvents;
+    private Duration sweepEvery = Duration.ofSeconds(1);
 
     private Builder() {}
 
@@ -258,6 +302,24 @@ public final class ControlPlaneServer implements AutoCloseable {
      */
     public Builder afterChange(Runnable action) {
       this.afterChange = action;
+      return this;
+    }
+
+    /** The rules of elevated access; default {@link dev.gatehouse.access.ElevationPolicy#DEFAULT}. */
+    public Builder elevation(dev.gatehouse.access.ElevationPolicy policy) {
+      this.elevation = Objects.requireNonNull(policy);
+      return this;
+    }
+
+    /** Where grant events go (the audit log's {@code GrantAudit}, a webhook); none by default. */
+    public Builder grantEvents(dev.gatehouse.access.GrantEvent.Listener listener) {
+      this.grantEvents = listener;
+      return this;
+    }
+
+    /** How often expired grants are written down; {@link Duration#ZERO} only on {@link #expireGrantsNow}. */
+    public Builder sweepEvery(Duration every) {
+      this.sweepEvery = Objects.requireNonNull(every);
       return this;
     }
 

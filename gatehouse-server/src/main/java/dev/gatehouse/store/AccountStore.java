@@ -81,6 +81,9 @@ public interface AccountStore extends AutoCloseable {
   /** The highest access class each principal has used, by principal id, then namespace. */
   java.util.Map<String, java.util.Map<String, NamespacePermission>> accessUses();
 
+  /** Time-limited elevated grants, in every state (their story is kept). */
+  Entities<ElevatedGrant> elevatedGrants();
+
   /**
    * Stores a new API key with the keyed hash of its secret, in one transaction.
    *

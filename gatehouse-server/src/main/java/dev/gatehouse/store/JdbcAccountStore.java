@@ -482,6 +482,11 @@ final class JdbcAccountStore implements AccountStore {
     }
   }
 
+  @Override
+  public Entities<ElevatedGrant> elevatedGrants() {
+    return view(Kind.ELEVATED_GRANT);
+  }
+
   @SuppressWarnings("unchecked")
   private <T extends Entity> View<T> view(Kind<T> kind) {
     return (View<T>) views.get(kind);
@@ -650,7 +655,7 @@ final class JdbcAccountStore implements AccountStore {
       }
       return new StoreSnapshot(version, cast(byKind.get(Kind.NAMESPACE)), cast(byKind.get(Kind.USER)),
           cast(byKind.get(Kind.USER_GROUP)), cast(byKind.get(Kind.SERVICE_ACCOUNT)),
-          cast(byKind.get(Kind.API_KEY)), hashes);
+          cast(byKind.get(Kind.API_KEY)), hashes, cast(byKind.get(Kind.ELEVATED_GRANT)));
     });
   }
 

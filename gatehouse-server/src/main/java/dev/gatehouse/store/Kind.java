@@ -37,8 +37,11 @@ final class Kind<T extends Entity> {
       new Kind<>("reviewCampaign", ReviewCampaign.class, "review campaign", "name", false);
   static final Kind<ReviewItem> REVIEW_ITEM = new Kind<>("reviewItem", ReviewItem.class, "review item", "id", false);
 
+  static final Kind<ElevatedGrant> ELEVATED_GRANT =
+      new Kind<>("elevatedGrant", ElevatedGrant.class, "elevated grant", "id", false);
+
   static final List<Kind<?>> ALL = List.of(NAMESPACE, USER, USER_GROUP, SERVICE_ACCOUNT, API_KEY, ASYNC_OPERATION,
-      REVIEW_CAMPAIGN, REVIEW_ITEM);
+      ELEVATED_GRANT, REVIEW_CAMPAIGN, REVIEW_ITEM);
 
   private static final ObjectMapper JSON = JsonMapper.builder()
       .addModule(new SimpleModule("gatehouse-store")
@@ -54,6 +57,7 @@ final class Kind<T extends Entity> {
       .addMixIn(AsyncOperation.class, MetaInColumns.class)
       .addMixIn(ReviewCampaign.class, OnlyMetaInColumns.class)
       .addMixIn(ReviewItem.class, OnlyMetaInColumns.class)
+      .addMixIn(ElevatedGrant.class, MetaInColumns.class)
       .build();
 
   final String name;

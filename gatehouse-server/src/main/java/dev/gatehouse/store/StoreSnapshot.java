@@ -13,6 +13,7 @@ import java.util.Map;
  * @param serviceAccounts every service account
  * @param apiKeys every API key
  * @param apiKeyHashes the keyed hash of each API key's secret, by key id
+ * @param elevatedGrants every elevated grant (the data plane uses the active ones)
  */
 public record StoreSnapshot(
     long version,
@@ -21,4 +22,16 @@ public record StoreSnapshot(
     List<UserGroup> userGroups,
     List<ServiceAccount> serviceAccounts,
     List<ApiKey> apiKeys,
-    Map<String, byte[]> apiKeyHashes) {}
+    Map<String, byte[]> apiKeyHashes,
+    List<ElevatedGrant> elevatedGrants) {
+
+  public StoreSnapshot {
+    elevatedGrants = elevatedGrants == null ? List.of() : elevatedGrants;
+  }
+
+  /** A snapshot without elevated grants. */
+  public StoreSnapshot(long version, List<Namespace> namespaces, List<User> users, List<UserGroup> userGroups,
+      List<ServiceAccount> serviceAccounts, List<ApiKey> apiKeys, Map<String, byte[]> apiKeyHashes) {
+    this(version, namespaces, users, userGroups, serviceAccounts, apiKeys, apiKeyHashes, List.of());
+  }
+}

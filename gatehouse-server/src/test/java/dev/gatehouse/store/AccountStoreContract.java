@@ -140,6 +140,7 @@ abstract class AccountStoreContract {
       case AsyncOperation o -> store.asyncOperations();
       case ReviewCampaign c -> store.reviewCampaigns();
       case ReviewItem i -> store.reviewItems();
+      case ElevatedGrant g -> store.elevatedGrants();
     };
   }
 

@@ -46,6 +46,7 @@ public final class InMemoryAccountStore implements AccountStore {
     kinds.put(AsyncOperation.class, new Kind<AsyncOperation>(AsyncOperation.class));
     kinds.put(ReviewCampaign.class, new Kind<ReviewCampaign>(ReviewCampaign.class));
     kinds.put(ReviewItem.class, new Kind<ReviewItem>(ReviewItem.class));
+    kinds.put(ElevatedGrant.class, new Kind<ElevatedGrant>(ElevatedGrant.class));
   }
 
   @SuppressWarnings("unchecked")
@@ -216,6 +217,11 @@ public final class InMemoryAccountStore implements AccountStore {
   }
 
   @Override
+  public Entities<ElevatedGrant> elevatedGrants() {
+    return kind(ElevatedGrant.class);
+  }
+
+  @Override
   public ApiKey createApiKey(ApiKey key, byte[] secretHash) {
     synchronized (this) {
       hashes.put(key.id(), secretHash.clone());
@@ -258,7 +264,7 @@ public final class InMemoryAccountStore implements AccountStore {
     return new StoreSnapshot(version, List.copyOf(kind(Namespace.class).byId.values()),
         List.copyOf(kind(User.class).byId.values()), List.copyOf(kind(UserGroup.class).byId.values()),
         List.copyOf(kind(ServiceAccount.class).byId.values()), List.copyOf(kind(ApiKey.class).byId.values()),
-        Map.copyOf(hashes));
+        Map.copyOf(hashes), List.copyOf(kind(ElevatedGrant.class).byId.values()));
   }
 
   @Override
