@@ -197,6 +197,32 @@ public final class AccessReviews {
     return out;
   }
 
+  /**
+   * The campaign's items {@code callerId} may see: all of them for an Owner or Global Admin (a user's role, own or
+   * through a group, or a service account's), else those on namespaces the caller is Admin of.
+   */
+  public List<ReviewItem> visibleItems(String callerId, String campaignId) {
+    List<ReviewItem> all = items(campaignId);
+    StoreSnapshot s = store.snapshot();
+    AccountRole role = ReviewSnapshot.accountRole(s, callerId);
+    for (ServiceAccount sa : s.serviceAccounts()) {
+      if (sa.id().equals(callerId) && sa.scopedNamespace() == null) {
+        role = sa.access().accountRole();
+      }
+    }
+    if (role == AccountRole.OWNER || role == AccountRole.ADMIN) {
+      return all;
+    }
+    List<ReviewItem> out = new ArrayList<>();
+    for (ReviewItem i : all) {
+      if (i.reviewerScope().startsWith("namespace:") && ReviewSnapshot.namespacePermission(s, callerId,
+          i.reviewerScope().substring("namespace:".length())) == NamespacePermission.ADMIN) {
+        out.add(i);
+      }
+    }
+    return out;
+  }
+
   /** The campaign's report. */
   public ReviewReport report(String campaignId) {
     ReviewCampaign c = campaign(campaignId);

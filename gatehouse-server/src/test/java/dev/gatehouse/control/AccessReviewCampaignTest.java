@@ -8,6 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.gatehouse.MutableClock;
+import dev.gatehouse.api.access.v1.AccessReviewServiceGrpc;
+import dev.gatehouse.api.access.v1.AttestReviewItemRequest;
+import dev.gatehouse.api.access.v1.GetReviewCampaignRequest;
+import dev.gatehouse.api.access.v1.GetReviewReportRequest;
+import dev.gatehouse.api.access.v1.ListReviewCampaignsRequest;
+import dev.gatehouse.api.access.v1.StartReviewCampaignRequest;
 import dev.gatehouse.access.AccessReviews;
 import dev.gatehouse.access.ElevatedGrantReviews;
 import dev.gatehouse.access.ReviewEvent;
@@ -394,6 +400,90 @@ abstract class AccessReviewCampaignTest {
         .contains(devWrite.id() + " REVOKE    user namespace permission dev@example.com: WRITE on payments")
         .contains("REVOKE by " + nsAdmin.id())
         .doesNotContain("\nline"); // control characters never reach the terminal
+  }
+
+  AccessReviewServiceGrpc.AccessReviewServiceBlockingStub reviewApi(String token) {
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+        "Bearer " + token);
+    return AccessReviewServiceGrpc.newBlockingStub(f.stubs(null).getRawChannel())
+        .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+  }
+
+  static void status(Runnable call, Status.Code expected, String messagePart) {
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+      assertThat(e.getStatus().getCode()).isEqualTo(expected);
+      assertThat(e.getStatus().getDescription()).contains(messagePart);
+    });
+  }
+
+  @Test
+  void theReviewApiOnTheControlPlaneListenerIsAuthorizedAndAudited() throws Exception {
+    var asOwner = reviewApi(owner.token());
+    var asAdmin = reviewApi(nsAdmin.token());
+    var asDev = reviewApi(dev.token());
+    var started = asOwner.startReviewCampaign(StartReviewCampaignRequest.newBuilder()
+        .setName("api").build());
+    String id = started.getCampaign().getId();
+    assertThat(started.getItemCount()).isGreaterThan(10);
+    assertThat(started.getCampaign().getState()).isEqualTo("open");
+    assertThat(asOwner.listReviewCampaigns(ListReviewCampaignsRequest.getDefaultInstance())
+        .getCampaignsList()).extracting(c -> c.getName()).containsExactly("api");
+    status(() -> asDev.startReviewCampaign(StartReviewCampaignRequest
+        .getDefaultInstance()), Status.Code.PERMISSION_DENIED, "");
+
+    // A Namespace Admin sees the items of their namespace only; the Owner sees all.
+    var get = GetReviewCampaignRequest.newBuilder().setCampaignId("api").build();
+    var mine = asAdmin.getReviewCampaign(get).getItemsList();
+    assertThat(mine).isNotEmpty().allMatch(i -> i.getReviewerScope().equals("namespace:payments"));
+    assertThat(asOwner.getReviewCampaign(get).getItemsCount()).isEqualTo(started.getItemCount());
+    var devWrite = mine.stream().filter(i -> i.getSubject().equals("USER_NAMESPACE_PERMISSION")
+        && i.getPrincipalId().equals(dev.id())).findFirst().orElseThrow();
+
+    var attested = asAdmin.attestReviewItem(AttestReviewItemRequest.newBuilder()
+        .setCampaignId(id).setItemId(devWrite.getId()).setDecision("revoke").setComment("left the team").build());
+    assertThat(attested.getItem().getDecision()).isEqualTo("REVOKE");
+    assertThat(attested.getItem().getDecidedBy()).isEqualTo(nsAdmin.id());
+    assertThat(f.store.users().get(dev.id()).orElseThrow().access().namespaces()).doesNotContainKey("payments");
+
+    String ownerRole = asOwner.getReviewCampaign(get).getItemsList().stream()
+        .filter(i -> i.getSubject().equals("USER_ACCOUNT_ROLE") && i.getPrincipalId().equals(owner.id()))
+        .findFirst().orElseThrow().getId();
+    var attest = AttestReviewItemRequest.newBuilder().setCampaignId(id);
+    status(() -> asAdmin.attestReviewItem(attest.clone().setItemId(ownerRole).setDecision("revoke").build()),
+        Status.Code.PERMISSION_DENIED, "outside your review scope");
+    status(() -> asAdmin.attestReviewItem(attest.clone().setItemId(devWrite.getId()).setDecision("keep").build()),
+        Status.Code.FAILED_PRECONDITION, "attested already");
+    status(() -> asAdmin.attestReviewItem(attest.clone().setCampaignId("rc-nope").setItemId(devWrite.getId())
+        .setDecision("keep").build()), Status.Code.NOT_FOUND, "not found");
+    status(() -> asAdmin.attestReviewItem(attest.clone().setItemId(devWrite.getId()).setDecision("maybe").build()),
+        Status.Code.INVALID_ARGUMENT, "keep or revoke");
+    status(() -> asOwner.getReviewReport(GetReviewReportRequest.newBuilder()
+        .setCampaignId(id).setFormat("xml").build()), Status.Code.INVALID_ARGUMENT, "json, csv or text");
+    status(() -> reviewApi("tk_nope_nope").listReviewCampaigns(
+        ListReviewCampaignsRequest.getDefaultInstance()), Status.Code.UNAUTHENTICATED, "");
+    assertThat(f.store.users().get(owner.id()).orElseThrow().access().accountRole()).isEqualTo(AccountRole.OWNER);
+
+    var report = GetReviewReportRequest.newBuilder().setCampaignId(id);
+    var json = asOwner.getReviewReport(report.clone().setFormat("json").build());
+    assertThat(json.getContentType()).isEqualTo("application/json");
+    assertThat(new ObjectMapper().readTree(json.getContent()).path("tally").path("REVOKE").asInt()).isEqualTo(1);
+    assertThat(asOwner.getReviewReport(report.clone().setFormat("csv").build()).getContent())
+        .startsWith("item,subject,");
+    assertThat(asAdmin.getReviewReport(report.build()).getContent()).contains("Campaign " + id)
+        .doesNotContain("USER_ACCOUNT_ROLE");
+
+    // The pipeline audits every review call: who attested what, and the refusals.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      List<JsonNode> records = f.auditRecords();
+      assertThat(records).anyMatch(r -> r.path("operation").asText().equals("AttestReviewItem")
+          && r.path("principal").path("id").asText().equals(nsAdmin.id()) && r.path("status").asText().equals("OK"));
+      assertThat(records).anyMatch(r -> r.path("operation").asText().equals("AttestReviewItem")
+          && r.path("status").asText().equals("PERMISSION_DENIED"));
+      assertThat(records).anyMatch(r -> r.path("operation").asText().equals("StartReviewCampaign")
+          && r.path("principal").path("id").asText().equals(dev.id())
+          && r.path("raw_details").path("decision").asText().equals("deny"));
+    });
   }
 
   static Status.Code code(Runnable call) {
