@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     version = "Gatehouse 0.1.0",
     description = "The Temporal security model for self-hosted Temporal Services.",
     subcommands = {StartCommand.class, StartDevCommand.class, CertsCommand.class, CodecCommand.class,
-        AuditCommand.class, InitCommand.class, AdminCommand.class})
+        AuditCommand.class, InitCommand.class, AdminCommand.class, AccessCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
