@@ -90,7 +90,8 @@ public final class ControlPlaneServer implements AutoCloseable {
         ? b.reviewEvents : e -> log.info("access review: {} {} {} {}{}: {}", e.action(), e.actor(), e.campaignId(),
             e.itemId(), e.refused() ? " (refused)" : "", e.detail());
     this.reviews = new ReviewOps(new dev.gatehouse.access.AccessReviews(b.store, b.clock, b.reviewPolicy,
-        reviewEvents, b.elevatedReviews), b.afterChange);
+        reviewEvents, b.elevatedReviews != null ? b.elevatedReviews
+            : dev.gatehouse.access.ElevatedGrantReviews.fromStore(b.store, b.clock)), b.afterChange);
     this.reviewEvery = b.reviewEvery;
     Metadata.Key<String> tokenHeader = Metadata.Key.of(
         b.pipeline.authHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
@@ -275,7 +276,7 @@ public final class ControlPlaneServer implements AutoCloseable {
     private Duration sweepEvery = Duration.ofSeconds(1);
     private dev.gatehouse.access.ReviewPolicy reviewPolicy = dev.gatehouse.access.ReviewPolicy.DEFAULT;
     private java.util.function.Consumer<dev.gatehouse.access.ReviewEvent> reviewEvents;
-    private dev.gatehouse.access.ElevatedGrantReviews elevatedReviews = dev.gatehouse.access.ElevatedGrantReviews.NONE;
+    private dev.gatehouse.access.ElevatedGrantReviews elevatedReviews;
     private Duration reviewEvery = Duration.ofMinutes(1);
 
     private Builder() {}
@@ -364,7 +365,7 @@ public final class ControlPlaneServer implements AutoCloseable {
       return this;
     }
 
-    /** The elevated grants reviews include; none by default. */
+    /** The elevated grants reviews include; the store's by default. */
     public Builder elevatedReviews(dev.gatehouse.access.ElevatedGrantReviews elevated) {
       this.elevatedReviews = elevated;
       return this;

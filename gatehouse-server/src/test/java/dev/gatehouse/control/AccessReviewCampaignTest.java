@@ -22,6 +22,7 @@ import dev.gatehouse.access.ReviewPolicy;
 import dev.gatehouse.access.ReviewReport;
 import dev.gatehouse.store.AccountRole;
 import dev.gatehouse.store.ApiKey;
+import dev.gatehouse.store.ElevatedGrant;
 import dev.gatehouse.store.NamespacePermission;
 import dev.gatehouse.store.ReviewCampaign;
 import dev.gatehouse.store.ReviewItem;
@@ -345,6 +346,26 @@ abstract class AccessReviewCampaignTest {
     assertThat(f.store.users().get(dev.id()).orElseThrow().access().accountRole()).isEqualTo(AccountRole.NONE);
     assertThat(f.store.namespaces().get("payments").orElseThrow().acceptedClientCa()).isEmpty();
     assertThat(events).anyMatch(e -> e.action().equals("review.close") && e.campaignId().equals(revoked.id()));
+  }
+
+  @Test
+  void activeElevatedGrantsAreReviewedAndARevokeEndsThem() {
+    Instant now = clock.instant();
+    f.store.elevatedGrants().create(new ElevatedGrant("eg-1", dev.id(),
+        f.store.apiKeys().get(devKeyId).orElseThrow().ownerType(), "payments", NamespacePermission.ADMIN, null, 3600, "incident 42", "",
+        false, ElevatedGrant.State.ACTIVE, now, nsAdmin.id(), now, "ok", now,
+        now.plus(Duration.ofHours(1)), null, null, null));
+    AccessReviews reviews = new AccessReviews(f.store, clock, ReviewPolicy.DEFAULT, events::add,
+        ElevatedGrantReviews.fromStore(f.store, clock));
+    ReviewCampaign c = reviews.start(owner.id(), null);
+    ReviewItem grant = item(reviews.items(c.id()), Subject.ELEVATED_GRANT, "eg-1", "payments");
+    assertThat(grant.holderId()).isEqualTo(dev.id());
+    assertThat(grant.reviewerScope()).isEqualTo("namespace:payments");
+    refused(() -> reviews.attest(dev.id(), c.id(), grant.id(), true, ""), ReviewException.Reason.PERMISSION_DENIED,
+        "");
+    reviews.attest(nsAdmin.id(), c.id(), grant.id(), false, "incident over");
+    assertThat(f.store.elevatedGrants().get("eg-1").orElseThrow().state())
+        .isEqualTo(ElevatedGrant.State.REVOKED);
   }
 
   @Test
