@@ -33,13 +33,11 @@ public record ReviewPolicy(
 
   public ReviewPolicy {
     schedule = schedule == null ? Schedule.QUARTERLY : schedule;
-    reviewWindow = positive(reviewWindow, DEFAULT_WINDOW, "reviewWindow");
+    reviewWindow = positive(reviewWindow, Duration.ofDays(14), "reviewWindow");
     atDeadline = atDeadline == null ? ReviewCampaign.DeadlineAction.FLAG : atDeadline;
     unusedAfter = positive(unusedAfter, Duration.ofDays(90), "unusedAfter");
     expiringWithin = positive(expiringWithin, Duration.ofDays(30), "expiringWithin");
   }
-
-  private static final Duration DEFAULT_WINDOW = Duration.ofDays(14);
 
   private static Duration positive(Duration d, Duration otherwise, String name) {
     if (d == null) {
