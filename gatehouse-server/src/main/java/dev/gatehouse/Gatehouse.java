@@ -449,6 +449,7 @@ public final class Gatehouse implements AutoCloseable {
           .clock(clock)
           .elevation(elevation(cp.grants()))
           .grantEvents(grantEvents(cp.grants(), auditLog))
+          .reviewEvents(new dev.gatehouse.access.ReviewAudit(auditLog, clock))
           .shutdownGrace(c.listen().shutdownGracePeriod());
       if (c.audit().on() && c.audit().dir() != null) {
         try {

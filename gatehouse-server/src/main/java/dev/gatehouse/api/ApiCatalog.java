@@ -40,6 +40,8 @@ public final class ApiCatalog {
   public static final String CLOUD = "temporal.api.cloud.cloudservice.v1.CloudService";
   /** Gatehouse's extension of the Ops API: time-limited elevated access (and access reviews). */
   public static final String ACCESS = "gatehouse.access.v1.AccessService";
+  /** Gatehouse's extension of the Ops API: access reviews. */
+  public static final String REVIEW = "gatehouse.access.v1.AccessReviewService";
 
   private static final ApiCatalog TEMPORAL = temporalCatalog();
   private static final ApiCatalog CLOUD_CATALOG = cloudCatalog();
@@ -147,6 +149,7 @@ public final class ApiCatalog {
     return builder()
         .subset(io.temporal.api.cloud.cloudservice.v1.CloudServiceGrpc.getServiceDescriptor(), cloudClassification())
         .service(dev.gatehouse.api.access.v1.AccessServiceGrpc.getServiceDescriptor(), accessClassification())
+        .service(dev.gatehouse.api.access.v1.AccessReviewServiceGrpc.getServiceDescriptor(), reviewClassification())
         .build();
   }
 
@@ -157,6 +160,15 @@ public final class ApiCatalog {
     put(t, ACCESS, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.READ, "GetGrant", "ListGrants");
     put(t, ACCESS, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.WRITE, "RequestGrant");
     put(t, ACCESS, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.ADMIN, "ApproveGrant", "DenyGrant", "RevokeGrant");
+    return Collections.unmodifiableMap(t);
+  }
+
+  // Account-scoped; who may attest an item depends on the item (its namespace), which the control plane reads.
+  private static Map<String, ApiMethod.Classification> reviewClassification() {
+    Map<String, ApiMethod.Classification> t = new LinkedHashMap<>();
+    put(t, REVIEW, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.READ, "ListReviewCampaigns", "GetReviewCampaign",
+        "GetReviewReport");
+    put(t, REVIEW, ApiMethod.Scope.ACCOUNT, ApiMethod.Access.ADMIN, "StartReviewCampaign", "AttestReviewItem");
     return Collections.unmodifiableMap(t);
   }
 

@@ -126,7 +126,8 @@ public final class CloudAccessPolicy implements Authorizer {
   @Override
   public Decision authorize(Claims claims, CallTarget target) {
     boolean access = ApiCatalog.ACCESS.equals(target.method().serviceName());
-    if (!ApiCatalog.CLOUD.equals(target.method().serviceName()) && !access) {
+    boolean review = ApiCatalog.REVIEW.equals(target.method().serviceName());
+    if (!ApiCatalog.CLOUD.equals(target.method().serviceName()) && !access && !review) {
       return Decision.deny("not an Ops API method");
     }
     Optional<AccountRole> known = accountRole(claims);
@@ -135,6 +136,9 @@ public final class CloudAccessPolicy implements Authorizer {
     }
     if (access) {
       return ElevatedGrantPolicy.authorize(target.method().methodName());
+    }
+    if (review) {
+      return AccessReviewPolicy.authorize(target.method().methodName(), known.get());
     }
     AccountRole role = known.get();
     String ns = target.namespace();

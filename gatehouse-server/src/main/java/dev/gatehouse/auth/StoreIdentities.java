@@ -47,6 +47,8 @@ public final class StoreIdentities implements AutoCloseable {
   private final ScheduledThreadPoolExecutor worker;
   private final AtomicBoolean refreshQueued = new AtomicBoolean();
   private final Map<String, Long> uses = new ConcurrentHashMap<>();
+  /** The highest access class each store principal used per namespace since the last flush, for access reviews. */
+  private final Map<String, dev.gatehouse.store.NamespacePermission> accessUses = new ConcurrentHashMap<>();
   private final List<Consumer<NamespaceTrust>> trustListeners = new CopyOnWriteArrayList<>();
   private final ApiKeyMapper apiKeys;
   private final NamespaceCertificates certificates;
@@ -236,7 +238,32 @@ public final class StoreIdentities implements AutoCloseable {
     return true;
   }
 
+  private static dev.gatehouse.store.NamespacePermission used(ApiMethod.Access access) {
+    return switch (access) {
+      case READ -> dev.gatehouse.store.NamespacePermission.READ;
+      case WRITE -> dev.gatehouse.store.NamespacePermission.WRITE;
+      case ADMIN -> dev.gatehouse.store.NamespacePermission.ADMIN;
+    };
+  }
+
+  private void flushAccessUses() {
+    Instant now = context.clock().instant();
+    for (String key : List.copyOf(accessUses.keySet())) {
+      dev.gatehouse.store.NamespacePermission p = accessUses.remove(key);
+      int nl = key.indexOf('\n');
+      if (p == null || nl < 0) {
+        continue;
+      }
+      try {
+        store.recordAccessUse(key.substring(0, nl), key.substring(nl + 1), p, now);
+      } catch (RuntimeException e) {
+        log.debug("access use not recorded: {}", e.getClass().getName());
+      }
+    }
+  }
+
   private void flushUses() {
+    flushAccessUses();
     if (uses.isEmpty()) {
       return;
     }
@@ -289,7 +316,16 @@ public final class StoreIdentities implements AutoCloseable {
           return Decision.deny("API keys are not accepted in namespace " + target.namespace());
         }
       }
-      return inner.authorize(claims, target);
+      Decision d = inner.authorize(claims, target);
+      if (d.allowed() && target.method().scope() == ApiMethod.Scope.NAMESPACE && target.namespace() != null) {
+        Object principal = claims.extensions().get(StoreClaims.PRINCIPAL_ID);
+        if (principal instanceof String id && accessUses.size() < 100_000) {
+          // A map update per allowed call; the store writes only rises (access reviews: "wider than used").
+          accessUses.merge(id + '\n' + target.namespace(), used(target.method().access()),
+              dev.gatehouse.store.NamespacePermission::max);
+        }
+      }
+      return d;
     }
 
     @Override

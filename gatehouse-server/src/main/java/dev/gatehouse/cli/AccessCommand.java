@@ -45,9 +45,9 @@ import picocli.CommandLine.ScopeType;
  * {@code gatehouse.access.v1.AccessService}, with the caller's API key as every Ops API client sends it.
  */
 @Command(name = "access", mixinStandardHelpOptions = true,
-    description = "Ask for, decide on, revoke and list time-limited elevated access (at most 8 hours).",
+    description = "Time-limited elevated access (at most 8 hours) and access reviews on the control plane.",
     subcommands = {AccessCommand.Request.class, AccessCommand.Approve.class, AccessCommand.Deny.class,
-        AccessCommand.Revoke.class, AccessCommand.ListGrants.class})
+        AccessCommand.Revoke.class, AccessCommand.ListGrants.class, ReviewCommand.class})
 final class AccessCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -79,6 +79,16 @@ final class AccessCommand implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
+  /** The {@code access} command above {@code spec}. */
+  static AccessCommand of(CommandLine.Model.CommandSpec spec) {
+    CommandLine c = spec.commandLine();
+    while (!(c.getCommand() instanceof AccessCommand)) {
+      c = c.getParent();
+    }
+    return c.getCommand();
+  }
+
+  /** A channel to the control plane that sends the caller's API key on every call; closed by the caller. */
   ManagedChannel connect() throws Exception {
     String key = apiKey != null ? apiKey : env.apply(AdminCommand.API_KEY_ENV);
     if (key == null || key.isBlank()) {

@@ -41,13 +41,15 @@ final class ControlCallHandler implements ServerCallHandler<byte[], byte[]> {
   private final CallPipeline pipeline;
   private final CloudOps ops;
   private final GrantOps grants;
+  private final ReviewOps reviews;
   private final Executor storeExecutor;
   private final Metadata.Key<String> tokenHeader;
   private final Metadata.Key<String> extraHeader;
 
   ControlCallHandler(ApiMethod method, Message prototype, CallPipeline pipeline, CloudOps ops, GrantOps grants,
-      Executor storeExecutor, Metadata.Key<String> tokenHeader, Metadata.Key<String> extraHeader) {
+      ReviewOps reviews, Executor storeExecutor, Metadata.Key<String> tokenHeader, Metadata.Key<String> extraHeader) {
     this.grants = grants;
+    this.reviews = reviews;
     this.method = method;
     this.prototype = prototype;
     this.pipeline = pipeline;
@@ -176,8 +178,9 @@ final class ControlCallHandler implements ServerCallHandler<byte[], byte[]> {
       CompletableFuture<Message> answer;
       try {
         boolean access = dev.gatehouse.api.ApiCatalog.ACCESS.equals(method.serviceName());
-        answer = CompletableFuture.supplyAsync(() -> access
-            ? grants.handle(method.methodName(), typed, caller)
+        boolean review = dev.gatehouse.api.ApiCatalog.REVIEW.equals(method.serviceName());
+        answer = CompletableFuture.supplyAsync(() -> review ? reviews.handle(method.methodName(), typed, caller)
+            : access ? grants.handle(method.methodName(), typed, caller)
             : ops.handle(method.methodName(), typed, caller), storeExecutor);
       } catch (RejectedExecutionException e) {
         finish(Status.UNAVAILABLE.withDescription("the control plane is shutting down"), 0);

@@ -58,6 +58,8 @@ public final class ControlPlaneServer implements AutoCloseable {
   private final ExecutorService storeExecutor;
   private final Duration shutdownGrace;
   private final GrantOps grants;
+  private final ReviewOps reviews;
+  private final Duration reviewEvery;
   private final java.util.concurrent.ScheduledExecutorService sweeper;
 
   private ControlPlaneServer(Builder b) {
@@ -82,6 +84,14 @@ public final class ControlPlaneServer implements AutoCloseable {
     GrantOps grantOps = new GrantOps(new dev.gatehouse.access.ElevatedGrants(b.store, b.elevation, b.clock,
         b.grantEvents), b.afterChange);
     this.grants = grantOps;
+    // Review events go to the log here; the pipeline audits every review call (who attested what, when, refusals).
+    java.util.function.Consumer<dev.gatehouse.access.ReviewEvent> reviewEvents = b.reviewEvents != null
+        ? b.reviewEvents : e -> log.info("access review: {} {} {} {}{}: {}", e.action(), e.actor(), e.campaignId(),
+            e.itemId(), e.refused() ? " (refused)" : "", e.detail());
+    this.reviews = new ReviewOps(new dev.gatehouse.access.AccessReviews(b.store, b.clock, b.reviewPolicy,
+        reviewEvents, b.elevatedReviews != null ? b.elevatedReviews
+            : dev.gatehouse.access.ElevatedGrantReviews.fromStore(b.store, b.clock)), b.afterChange);
+    this.reviewEvery = b.reviewEvery;
     Metadata.Key<String> tokenHeader = Metadata.Key.of(
         b.pipeline.authHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
     Metadata.Key<String> extraHeader = Metadata.Key.of(
@@ -104,7 +114,7 @@ public final class ControlPlaneServer implements AutoCloseable {
         }
         MethodDescriptor<byte[], byte[]> md = catalog.descriptor(m).toBuilder(INBOUND, BYTES).build();
         Message prototype = catalog.requestPrototype(m);
-        def.addMethod(md, new ControlCallHandler(m, prototype, b.pipeline, ops, grantOps, storeExecutor,
+        def.addMethod(md, new ControlCallHandler(m, prototype, b.pipeline, ops, grantOps, reviews, storeExecutor,
             tokenHeader, extraHeader));
       }
       sb.addService(def.build());
@@ -129,6 +139,11 @@ public final class ControlPlaneServer implements AutoCloseable {
    */
   public int expireGrantsNow() {
     return grants.expireDue();
+  }
+
+  /** The access reviews this control plane serves (the CLI and tests drive them directly). */
+  public dev.gatehouse.access.AccessReviews accessReviews() {
+    return reviews.reviews();
   }
 
   public static Builder builder() {
@@ -158,6 +173,23 @@ public final class ControlPlaneServer implements AutoCloseable {
           // shutting down
         }
       }, sweepEvery.toMillis(), sweepEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    if (!reviewEvery.isZero()) {
+      // Scheduled campaigns start once per period whichever replica checks first; deadlines apply on the check.
+      sweeper.scheduleWithFixedDelay(() -> {
+        try {
+          storeExecutor.execute(() -> {
+            try {
+              reviews.reviews().startScheduled();
+              reviews.reviews().closeDue();
+            } catch (RuntimeException e) {
+              log.warn("access review check failed: {}", e.getClass().getSimpleName());
+            }
+          });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+          // shutting down
+        }
+      }, reviewEvery.toMillis(), reviewEvery.toMillis(), TimeUnit.MILLISECONDS);
     }
     return this;
   }
@@ -227,6 +259,10 @@ public final class ControlPlaneServer implements AutoCloseable {
     private dev.gatehouse.access.ElevationPolicy elevation = dev.gatehouse.access.ElevationPolicy.DEFAULT;
     private dev.gatehouse.access.GrantEvent.Listener grantEvents;
     private Duration sweepEvery = Duration.ofSeconds(1);
+    private dev.gatehouse.access.ReviewPolicy reviewPolicy = dev.gatehouse.access.ReviewPolicy.DEFAULT;
+    private java.util.function.Consumer<dev.gatehouse.access.ReviewEvent> reviewEvents;
+    private dev.gatehouse.access.ElevatedGrantReviews elevatedReviews;
+    private Duration reviewEvery = Duration.ofMinutes(1);
 
     private Builder() {}
 
@@ -299,6 +335,30 @@ public final class ControlPlaneServer implements AutoCloseable {
     /** Where grant events go (the audit log's {@code GrantAudit}, a webhook); none by default. */
     public Builder grantEvents(dev.gatehouse.access.GrantEvent.Listener listener) {
       this.grantEvents = listener;
+      return this;
+    }
+
+    /** How access reviews run (schedule, window, deadline action, finding thresholds). */
+    public Builder reviewPolicy(dev.gatehouse.access.ReviewPolicy policy) {
+      this.reviewPolicy = policy;
+      return this;
+    }
+
+    /** Where access review events go (the audit log); the server's log by default. */
+    public Builder reviewEvents(java.util.function.Consumer<dev.gatehouse.access.ReviewEvent> listener) {
+      this.reviewEvents = listener;
+      return this;
+    }
+
+    /** The elevated grants reviews include; the store's by default. */
+    public Builder elevatedReviews(dev.gatehouse.access.ElevatedGrantReviews elevated) {
+      this.elevatedReviews = elevated;
+      return this;
+    }
+
+    /** How often scheduled campaigns and deadlines are checked; {@link Duration#ZERO} never (tests). */
+    public Builder reviewEvery(Duration every) {
+      this.reviewEvery = every;
       return this;
     }
 

@@ -66,6 +66,21 @@ public interface AccountStore extends AutoCloseable {
 
   Entities<AsyncOperation> asyncOperations();
 
+  /** Access review campaigns ({@code dev.gatehouse.access} runs them). */
+  Entities<ReviewCampaign> reviewCampaigns();
+
+  /** The items of every review campaign, in id order ({@code <campaign id>.<number>}). */
+  Entities<ReviewItem> reviewItems();
+
+  /**
+   * Records that {@code principalId} made a call needing {@code used} on {@code namespace}; cheap to call often (the
+   * store writes only a rise, off the caller's thread). Does not move the version.
+   */
+  void recordAccessUse(String principalId, String namespace, NamespacePermission used, Instant at);
+
+  /** The highest access class each principal has used, by principal id, then namespace. */
+  java.util.Map<String, java.util.Map<String, NamespacePermission>> accessUses();
+
   /** Time-limited elevated grants, in every state (their story is kept). */
   Entities<ElevatedGrant> elevatedGrants();
 

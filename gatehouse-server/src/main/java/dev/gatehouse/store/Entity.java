@@ -2,7 +2,7 @@ package dev.gatehouse.store;
 
 /** An entity the store keeps: an id unique within its kind, a name unique within its kind, and its {@link Meta}. */
 public sealed interface Entity permits User, UserGroup, ServiceAccount, ApiKey, Namespace, AsyncOperation,
-    ElevatedGrant {
+    ElevatedGrant, ReviewCampaign, ReviewItem {
   /** Unique within the kind; for a namespace, its name. */
   String id();
 

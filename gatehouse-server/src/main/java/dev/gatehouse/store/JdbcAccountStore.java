@@ -66,6 +66,8 @@ final class JdbcAccountStore implements AccountStore {
   private final PgListener listener;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<Kind<?>, View<?>> views = new HashMap<>();
+  private final java.util.concurrent.ConcurrentHashMap<String, NamespacePermission> accessUsesSeen =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean pollFailing;
 
   private JdbcAccountStore(Dialect dialect, HikariDataSource pool, Clock clock, MasterKey masterKey,
@@ -396,6 +398,88 @@ final class JdbcAccountStore implements AccountStore {
   @Override
   public Entities<AsyncOperation> asyncOperations() {
     return view(Kind.ASYNC_OPERATION);
+  }
+
+  @Override
+  public Entities<ReviewCampaign> reviewCampaigns() {
+    return view(Kind.REVIEW_CAMPAIGN);
+  }
+
+  @Override
+  public Entities<ReviewItem> reviewItems() {
+    return view(Kind.REVIEW_ITEM);
+  }
+
+  @Override
+  public void recordAccessUse(String principalId, String namespace, NamespacePermission used, Instant at) {
+    if (principalId == null || namespace == null || used == null || at == null || closed.get()) {
+      return;
+    }
+    // Only a rise is written, so a busy principal costs a map lookup per call and at most three writes per namespace.
+    String key = principalId + '\n' + namespace;
+    NamespacePermission was = accessUsesSeen.get(key);
+    if (was != null && was.compareTo(used) >= 0) {
+      return;
+    }
+    if (was == null && accessUsesSeen.size() >= 1_000_000) {
+      return;
+    }
+    accessUsesSeen.merge(key, used, NamespacePermission::max);
+    try {
+      background.execute(() -> writeAccessUse(principalId, namespace, used, at));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  private void writeAccessUse(String principalId, String namespace, NamespacePermission used, Instant at) {
+    try {
+      transaction(false, c -> {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO principal_access_use"
+            + " (principal_id, namespace, highest, last_used) VALUES (?, ?, ?, ?) ON CONFLICT (principal_id, namespace)"
+            + " DO UPDATE SET highest = " + dialect.greatest() + "(principal_access_use.highest, excluded.highest),"
+            + " last_used = " + dialect.greatest() + "(principal_access_use.last_used, excluded.last_used)")) {
+          s.setString(1, principalId);
+          s.setString(2, namespace);
+          s.setInt(3, used.ordinal());
+          s.setLong(4, micros(at));
+          s.executeUpdate();
+        }
+        return null;
+      });
+    } catch (StoreException e) {
+      accessUsesSeen.remove(principalId + '\n' + namespace); // written again on the next use
+    }
+  }
+
+  @Override
+  public Map<String, Map<String, NamespacePermission>> accessUses() {
+    return read(c -> {
+      Map<String, Map<String, NamespacePermission>> out = new HashMap<>();
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT principal_id, namespace, highest FROM principal_access_use");
+          ResultSet r = s.executeQuery()) {
+        NamespacePermission[] classes = NamespacePermission.values();
+        while (r.next()) {
+          int highest = r.getInt(3);
+          if (highest >= 0 && highest < classes.length) {
+            out.computeIfAbsent(r.getString(1), k -> new HashMap<>()).put(r.getString(2), classes[highest]);
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Waits for the access uses handed to the background thread to be written (tests). */
+  void flushAccessUses() {
+    try {
+      background.submit(() -> { }).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Override

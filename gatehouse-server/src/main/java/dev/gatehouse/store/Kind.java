@@ -33,11 +33,15 @@ final class Kind<T extends Entity> {
   static final Kind<AsyncOperation> ASYNC_OPERATION =
       new Kind<>("asyncOperation", AsyncOperation.class, "async operation", "id", false);
 
+  static final Kind<ReviewCampaign> REVIEW_CAMPAIGN =
+      new Kind<>("reviewCampaign", ReviewCampaign.class, "review campaign", "name", false);
+  static final Kind<ReviewItem> REVIEW_ITEM = new Kind<>("reviewItem", ReviewItem.class, "review item", "id", false);
+
   static final Kind<ElevatedGrant> ELEVATED_GRANT =
       new Kind<>("elevatedGrant", ElevatedGrant.class, "elevated grant", "id", false);
 
-  static final List<Kind<?>> ALL =
-      List.of(NAMESPACE, USER, USER_GROUP, SERVICE_ACCOUNT, API_KEY, ASYNC_OPERATION, ELEVATED_GRANT);
+  static final List<Kind<?>> ALL = List.of(NAMESPACE, USER, USER_GROUP, SERVICE_ACCOUNT, API_KEY, ASYNC_OPERATION,
+      ELEVATED_GRANT, REVIEW_CAMPAIGN, REVIEW_ITEM);
 
   private static final ObjectMapper JSON = JsonMapper.builder()
       .addModule(new SimpleModule("gatehouse-store")
@@ -51,6 +55,8 @@ final class Kind<T extends Entity> {
       .addMixIn(ServiceAccount.class, MetaInColumns.class)
       .addMixIn(ApiKey.class, MetaInColumns.class)
       .addMixIn(AsyncOperation.class, MetaInColumns.class)
+      .addMixIn(ReviewCampaign.class, OnlyMetaInColumns.class)
+      .addMixIn(ReviewItem.class, OnlyMetaInColumns.class)
       .addMixIn(ElevatedGrant.class, MetaInColumns.class)
       .build();
 
@@ -114,6 +120,10 @@ final class Kind<T extends Entity> {
   /** Meta lives in columns, and an API key's last use in its own table, which writes do not move. */
   @JsonIgnoreProperties({"meta", "lastUsed"})
   private abstract static class MetaInColumns {}
+
+  /** A review item's {@code lastUsed} is the snapshot's copy and lives in its body. */
+  @JsonIgnoreProperties({"meta"})
+  private abstract static class OnlyMetaInColumns {}
 
   private static final class InstantSerializer extends JsonSerializer<Instant> {
     @Override

@@ -99,6 +99,26 @@ class StoreIdentitiesTest {
     return new Access(role, ns);
   }
 
+  // --- access uses (for access reviews) ---
+
+  @Test
+  void allowedNamespaceCallsRecordTheHighestAccessClassUsedAndDeniedOnesNothing() throws Exception {
+    serviceAccount("sa-1", access(AccountRole.DEVELOPER, Map.of("orders", NamespacePermission.ADMIN)));
+    String token = key("sa-1");
+    start();
+    caughtUp();
+    Claims c = ids.apiKeyMapper().getClaims(bearer(token));
+    Authorizer allowAll = (claims, target) -> Decision.allow();
+    Authorizer denyAll = (claims, target) -> Decision.deny("no");
+    ids.guard(allowAll).authorize(c, CallTarget.of(WF + "DescribeNamespace", "orders"));
+    ids.guard(allowAll).authorize(c, CallTarget.of(WF + "StartWorkflowExecution", "orders"));
+    ids.guard(denyAll).authorize(c, CallTarget.of(WF + "DeleteWorkflowExecution", "orders"));
+    ids.guard(denyAll).authorize(c, CallTarget.of(WF + "StartWorkflowExecution", "billing"));
+    ids.close();
+    ids = null;
+    assertThat(store.accessUses()).isEqualTo(Map.of("sa-1", Map.of("orders", NamespacePermission.WRITE)));
+  }
+
   // --- API keys ---
 
   @Test

@@ -44,6 +44,8 @@ public final class InMemoryAccountStore implements AccountStore {
     kinds.put(ServiceAccount.class, new Kind<ServiceAccount>(ServiceAccount.class));
     kinds.put(ApiKey.class, new Kind<ApiKey>(ApiKey.class));
     kinds.put(AsyncOperation.class, new Kind<AsyncOperation>(AsyncOperation.class));
+    kinds.put(ReviewCampaign.class, new Kind<ReviewCampaign>(ReviewCampaign.class));
+    kinds.put(ReviewItem.class, new Kind<ReviewItem>(ReviewItem.class));
     kinds.put(ElevatedGrant.class, new Kind<ElevatedGrant>(ElevatedGrant.class));
   }
 
@@ -187,6 +189,31 @@ public final class InMemoryAccountStore implements AccountStore {
   @Override
   public Entities<AsyncOperation> asyncOperations() {
     return kind(AsyncOperation.class);
+  }
+
+  @Override
+  public Entities<ReviewCampaign> reviewCampaigns() {
+    return kind(ReviewCampaign.class);
+  }
+
+  @Override
+  public Entities<ReviewItem> reviewItems() {
+    return kind(ReviewItem.class);
+  }
+
+  private final Map<String, Map<String, NamespacePermission>> accessUses = new HashMap<>();
+
+  @Override
+  public synchronized void recordAccessUse(String principalId, String namespace, NamespacePermission used,
+      Instant at) {
+    accessUses.computeIfAbsent(principalId, k -> new HashMap<>()).merge(namespace, used, NamespacePermission::max);
+  }
+
+  @Override
+  public synchronized Map<String, Map<String, NamespacePermission>> accessUses() {
+    Map<String, Map<String, NamespacePermission>> out = new HashMap<>();
+    accessUses.forEach((p, m) -> out.put(p, Map.copyOf(m)));
+    return out;
   }
 
   @Override

@@ -279,6 +279,25 @@ public class StoreIdentityBenchmark {
     }
 
     @Override
+    public Entities<dev.gatehouse.store.ReviewCampaign> reviewCampaigns() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Entities<dev.gatehouse.store.ReviewItem> reviewItems() {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public void recordAccessUse(String principalId, String namespace,
+        dev.gatehouse.store.NamespacePermission used, java.time.Instant at) {}
+
+    @Override
+    public java.util.Map<String, java.util.Map<String, dev.gatehouse.store.NamespacePermission>> accessUses() {
+      return java.util.Map.of();
+    }
+
+    @Override
     public ApiKey createApiKey(ApiKey key, byte[] secretHash) {
       throw new UnsupportedOperationException();
     }
