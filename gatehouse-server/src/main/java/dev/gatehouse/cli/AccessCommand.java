@@ -203,11 +203,7 @@ final class AccessCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     AccessCommand access() {
-      CommandLine c = spec.commandLine().getParent();
-      while (!(c.getCommand() instanceof AccessCommand)) {
-        c = c.getParent();
-      }
-      return c.getCommand();
+      return AccessCommand.of(spec);
     }
   }
 
