@@ -2,6 +2,8 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.api.ApiCatalog;
 import dev.gatehouse.api.ApiMethod;
+import io.grpc.Detachable;
+import io.grpc.HasByteBuffer;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -10,6 +12,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,15 +21,16 @@ import java.util.List;
  * where their namespace lives is the catalog's business ({@link ApiCatalog}); this only adds the marshalling.
  *
  * @param method the catalog's classification
- * @param descriptor the method with {@code byte[]} marshallers, same full name and type as the generated one
+ * @param descriptor the upstream leg's method, same full name and type as the generated one: requests as
+ *     {@code byte[]} (the pipeline reads them), responses as {@link WireMessage}s left in their transport buffers
  */
-record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], byte[]> descriptor) {
+record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], WireMessage> descriptor) {
 
   /** Every method of {@code catalog}, in catalog order ({@code all(c).get(m.index()).method() == m}). */
   static List<ProxiedMethod> all(ApiCatalog catalog) {
     List<ProxiedMethod> methods = new ArrayList<>();
     for (ApiMethod m : catalog.methods()) {
-      methods.add(new ProxiedMethod(m, catalog.descriptor(m).toBuilder(BYTES, BYTES).build()));
+      methods.add(new ProxiedMethod(m, catalog.descriptor(m).toBuilder(OUTBOUND, RESPONSES).build()));
     }
     return List.copyOf(methods);
   }
@@ -50,11 +54,33 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], byte[]> descript
    * read with a marker instead of throwing (grpc-java turns a throwing marshaller into UNKNOWN and a SEVERE stack
    * trace).
    */
-  MethodDescriptor<byte[], byte[]> served() {
-    return descriptor.toBuilder(INBOUND, BYTES).build();
+  MethodDescriptor<byte[], WireMessage> served() {
+    return descriptor.toBuilder(INBOUND, RESPONSES).build();
   }
 
   static final MethodDescriptor.Marshaller<byte[]> BYTES = new ByteArrayMarshaller();
+
+  /**
+   * Requests on the upstream leg: the array is drained straight into the framer (a plain stream would be copied
+   * through a temporary buffer first).
+   */
+  static final MethodDescriptor.Marshaller<byte[]> OUTBOUND = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new WireMessage.ArrayStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      return BYTES.parse(stream);
+    }
+  };
+
+  /**
+   * Responses: kept in the upstream transport's buffers (grpc-java's {@link Detachable} stream) and drained from
+   * there into the caller's; whoever receives a parsed message must {@link WireMessage#release()} it.
+   */
+  static final MethodDescriptor.Marshaller<WireMessage> RESPONSES = new ResponseMarshaller();
 
   /** In place of a request whose compressed body does not inflate (compared by identity, never forwarded). */
   static final byte[] UNREADABLE = new byte[0];
@@ -66,7 +92,7 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], byte[]> descript
   private static final class InboundMarshaller implements MethodDescriptor.Marshaller<byte[]> {
     @Override
     public InputStream stream(byte[] value) {
-      return BYTES.stream(value);
+      return new WireMessage.ArrayStream(value);
     }
 
     @Override
@@ -105,6 +131,51 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], byte[]> descript
         return stream.readAllBytes();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  private static final class ResponseMarshaller implements MethodDescriptor.Marshaller<WireMessage> {
+    @Override
+    public InputStream stream(WireMessage value) {
+      return value.stream();
+    }
+
+    @Override
+    public WireMessage parse(InputStream stream) {
+      if (stream instanceof Detachable detachable && stream instanceof KnownLength
+          && stream instanceof HasByteBuffer direct && direct.byteBufferSupported() && stream.markSupported()) {
+        return hold(detachable.detach());
+      }
+      // A compressed response (an inflating stream) or a transport without buffer access: one copy.
+      return WireMessage.of(BYTES.parse(stream));
+    }
+
+    private static WireMessage hold(InputStream owner) {
+      try {
+        int length = owner.available();
+        // Marked so that stepping over the buffers keeps them (grpc frees each buffer once read past).
+        owner.mark(length);
+        List<ByteBuffer> views = new ArrayList<>(2);
+        int seen = 0;
+        while (seen < length) {
+          ByteBuffer b = ((HasByteBuffer) owner).getByteBuffer();
+          if (b == null || !b.hasRemaining()) {
+            throw new IOException("transport buffer not readable");
+          }
+          views.add(b.slice());
+          seen += b.remaining();
+          owner.skipNBytes(b.remaining());
+        }
+        owner.reset();
+        return WireMessage.hold(owner, views.toArray(new ByteBuffer[0]), length);
+      } catch (IOException | RuntimeException e) {
+        try {
+          owner.close();
+        } catch (IOException ignored) {
+          // Freed as far as it can be.
+        }
+        throw new IllegalStateException("response message could not be held", e);
       }
     }
   }
