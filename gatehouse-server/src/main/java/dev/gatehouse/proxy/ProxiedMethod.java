@@ -8,6 +8,7 @@ import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.netty.util.concurrent.FastThreadLocal;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One method the data plane serves: its catalog entry and its byte-passthrough descriptor. Which methods exist and
@@ -29,8 +31,9 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], WireMessage> des
   /** Every method of {@code catalog}, in catalog order ({@code all(c).get(m.index()).method() == m}). */
   static List<ProxiedMethod> all(ApiCatalog catalog) {
     List<ProxiedMethod> methods = new ArrayList<>();
+    MethodDescriptor.Marshaller<WireMessage> responses = responses();
     for (ApiMethod m : catalog.methods()) {
-      methods.add(new ProxiedMethod(m, catalog.descriptor(m).toBuilder(OUTBOUND, RESPONSES).build()));
+      methods.add(new ProxiedMethod(m, catalog.descriptor(m).toBuilder(OUTBOUND, responses).build()));
     }
     return List.copyOf(methods);
   }
@@ -55,7 +58,7 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], WireMessage> des
    * trace).
    */
   MethodDescriptor<byte[], WireMessage> served() {
-    return descriptor.toBuilder(INBOUND, RESPONSES).build();
+    return descriptor.toBuilder(INBOUND, descriptor.getResponseMarshaller()).build();
   }
 
   static final MethodDescriptor.Marshaller<byte[]> BYTES = new ByteArrayMarshaller();
@@ -77,10 +80,13 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], WireMessage> des
   };
 
   /**
-   * Responses: kept in the upstream transport's buffers (grpc-java's {@link Detachable} stream) and drained from
-   * there into the caller's; whoever receives a parsed message must {@link WireMessage#release()} it.
+   * A marshaller for responses: kept in the upstream transport's buffers (grpc-java's {@link Detachable} stream)
+   * and drained from there into the caller's; whoever receives a parsed message must {@link WireMessage#release()}
+   * it. Each marshaller keeps one scratch chunk per draining thread (the event loops).
    */
-  static final MethodDescriptor.Marshaller<WireMessage> RESPONSES = new ResponseMarshaller();
+  static MethodDescriptor.Marshaller<WireMessage> responses() {
+    return new ResponseMarshaller();
+  }
 
   /** In place of a request whose compressed body does not inflate (compared by identity, never forwarded). */
   static final byte[] UNREADABLE = new byte[0];
@@ -88,6 +94,8 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], WireMessage> des
   static final byte[] TOO_LARGE = new byte[0];
 
   static final MethodDescriptor.Marshaller<byte[]> INBOUND = new InboundMarshaller();
+
+  private static final ByteBuffer[] NO_BUFFERS = new ByteBuffer[0];
 
   private static final class InboundMarshaller implements MethodDescriptor.Marshaller<byte[]> {
     @Override
@@ -136,9 +144,20 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], WireMessage> des
   }
 
   private static final class ResponseMarshaller implements MethodDescriptor.Marshaller<WireMessage> {
+    /** Size of the chunk a direct buffer is copied through. */
+    private static final int CHUNK = 8192;
+
+    private final FastThreadLocal<byte[]> chunk = new FastThreadLocal<>() {
+      @Override
+      protected byte[] initialValue() {
+        return new byte[CHUNK];
+      }
+    };
+    private final Supplier<byte[]> chunks = chunk::get;
+
     @Override
     public InputStream stream(WireMessage value) {
-      return value.stream();
+      return value.stream(chunks);
     }
 
     @Override
@@ -154,21 +173,30 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], WireMessage> des
     private static WireMessage hold(InputStream owner) {
       try {
         int length = owner.available();
+        if (length == 0) {
+          return WireMessage.hold(owner, NO_BUFFERS, 0);
+        }
+        // getByteBuffer answers a fresh view of the current buffer; a message in one buffer (the usual case) needs
+        // no list.
+        ByteBuffer first = ((HasByteBuffer) owner).getByteBuffer();
+        if (first != null && first.remaining() == length) {
+          return WireMessage.hold(owner, new ByteBuffer[] {first}, length);
+        }
         // Marked so that stepping over the buffers keeps them (grpc frees each buffer once read past).
         owner.mark(length);
-        List<ByteBuffer> views = new ArrayList<>(2);
+        List<ByteBuffer> views = new ArrayList<>(4);
         int seen = 0;
         while (seen < length) {
           ByteBuffer b = ((HasByteBuffer) owner).getByteBuffer();
           if (b == null || !b.hasRemaining()) {
             throw new IOException("transport buffer not readable");
           }
-          views.add(b.slice());
+          views.add(b);
           seen += b.remaining();
           owner.skipNBytes(b.remaining());
         }
         owner.reset();
-        return WireMessage.hold(owner, views.toArray(new ByteBuffer[0]), length);
+        return WireMessage.hold(owner, views.toArray(NO_BUFFERS), length);
       } catch (IOException | RuntimeException e) {
         try {
           owner.close();

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.function.Supplier;
 
 /**
  * One message's wire bytes on their way through the data plane, either still in the transport buffers they
@@ -23,9 +24,6 @@ import java.nio.ByteBuffer;
  * <p>Confined to the call's event loop, like the call.
  */
 final class WireMessage {
-  /** Chunk size for copying a direct buffer into the framer's stream. */
-  private static final int CHUNK = 8192;
-
   private final int length;
   private byte[] bytes;
   private InputStream held;
@@ -99,15 +97,20 @@ final class WireMessage {
     }
   }
 
-  /** A stream of the bytes for grpc-java's framer, which drains it; reading it does not consume the message. */
-  InputStream stream() {
+  /**
+   * A stream of the bytes for grpc-java's framer, which drains it; reading it does not consume the message.
+   *
+   * @param chunks the draining thread's scratch array, through which a direct buffer is copied (the framer's
+   *     stream takes only arrays)
+   */
+  InputStream stream(Supplier<byte[]> chunks) {
     if (bytes != null) {
       return new ArrayStream(bytes);
     }
     if (buffers == null) {
       throw new IllegalStateException("message already released");
     }
-    return new BufferStream(buffers, length);
+    return new BufferStream(buffers, length, chunks);
   }
 
   /** An array, written in one call. */
@@ -152,17 +155,20 @@ final class WireMessage {
     }
   }
 
-  /** Views of transport buffers: a heap buffer's array is written as is, a direct buffer's through a chunk. */
+  /**
+   * Views of transport buffers, read by absolute index so the views are shared, not duplicated: a heap buffer's
+   * array is written as is, a direct buffer's through the draining thread's chunk.
+   */
   private static final class BufferStream extends InputStream implements Drainable, KnownLength {
     private final ByteBuffer[] buffers;
+    private final Supplier<byte[]> chunks;
     private int index;
+    private int offset;
     private int remaining;
 
-    BufferStream(ByteBuffer[] views, int length) {
-      this.buffers = new ByteBuffer[views.length];
-      for (int i = 0; i < views.length; i++) {
-        this.buffers[i] = views[i].duplicate();
-      }
+    BufferStream(ByteBuffer[] views, int length, Supplier<byte[]> chunks) {
+      this.buffers = views;
+      this.chunks = chunks;
       this.remaining = length;
     }
 
@@ -170,24 +176,25 @@ final class WireMessage {
     public int drainTo(OutputStream target) throws IOException {
       int written = 0;
       byte[] chunk = null;
-      for (; index < buffers.length; index++) {
+      for (; index < buffers.length; index++, offset = 0) {
         ByteBuffer b = buffers[index];
+        int from = b.position() + offset;
+        int n = b.limit() - from;
         if (b.hasArray()) {
-          int n = b.remaining();
-          target.write(b.array(), b.arrayOffset() + b.position(), n);
-          b.position(b.limit());
+          target.write(b.array(), b.arrayOffset() + from, n);
           written += n;
           continue;
         }
-        while (b.hasRemaining()) {
-          if (chunk == null) {
-            chunk = new byte[Math.min(CHUNK, remaining - written)];
-          }
-          int n = Math.min(chunk.length, b.remaining());
-          b.get(chunk, 0, n);
-          target.write(chunk, 0, n);
-          written += n;
+        if (chunk == null) {
+          chunk = chunks.get();
         }
+        for (int at = from; at < b.limit(); ) {
+          int part = Math.min(chunk.length, b.limit() - at);
+          b.get(at, chunk, 0, part);
+          target.write(chunk, 0, part);
+          at += part;
+        }
+        written += n;
       }
       remaining -= written;
       return written;
@@ -205,19 +212,22 @@ final class WireMessage {
     }
 
     @Override
-    public int read(byte[] b, int off, int len) {
+    public int read(byte[] dst, int off, int len) {
       if (len == 0) {
         return 0;
       }
-      while (index < buffers.length && !buffers[index].hasRemaining()) {
+      while (index < buffers.length && buffers[index].position() + offset == buffers[index].limit()) {
         index++;
+        offset = 0;
       }
       if (index == buffers.length) {
         return -1;
       }
-      ByteBuffer current = buffers[index];
-      int n = Math.min(len, current.remaining());
-      current.get(b, off, n);
+      ByteBuffer b = buffers[index];
+      int at = b.position() + offset;
+      int n = Math.min(len, b.limit() - at);
+      b.get(at, dst, off, n);
+      offset += n;
       remaining -= n;
       return n;
     }

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** The response marshaller keeps a message in grpc's transport buffers and frees them once, on release. */
 class WireMessageTest {
+  private static final io.grpc.MethodDescriptor.Marshaller<WireMessage> RESPONSES = ProxiedMethod.responses();
 
   /** A grpc transport buffer that counts its closes, as Netty's would release. */
   private static ReadableBuffer counted(byte[] bytes, boolean direct, AtomicInteger closes) {
@@ -43,14 +44,14 @@ class WireMessageTest {
       AtomicInteger closes = new AtomicInteger();
       InputStream in = inbound(closes, direct, "hello ".getBytes(), "world".getBytes());
 
-      WireMessage m = ProxiedMethod.RESPONSES.parse(in);
+      WireMessage m = RESPONSES.parse(in);
       in.close(); // what grpc does with the stream it handed over: the detached buffers must survive it
       assertThat(m.holdsBuffers()).isTrue();
       assertThat(m.length()).isEqualTo(11);
       assertThat(closes).hasValue(0);
 
       for (int i = 0; i < 2; i++) {
-        InputStream out = ProxiedMethod.RESPONSES.stream(m);
+        InputStream out = RESPONSES.stream(m);
         assertThat(out).isInstanceOf(Drainable.class);
         assertThat(out.available()).isEqualTo(11);
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
@@ -58,7 +59,7 @@ class WireMessageTest {
         assertThat(sink.toString()).isEqualTo("hello world");
         out.close();
       }
-      assertThat(ProxiedMethod.RESPONSES.stream(m).readAllBytes()).isEqualTo("hello world".getBytes());
+      assertThat(RESPONSES.stream(m).readAllBytes()).isEqualTo("hello world".getBytes());
       assertThat(m.bytes()).isEqualTo("hello world".getBytes());
       assertThat(closes).hasValue(0);
 
@@ -71,16 +72,16 @@ class WireMessageTest {
   @Test
   void aReleasedMessageCannotBeReadAgain() throws Exception {
     AtomicInteger closes = new AtomicInteger();
-    WireMessage m = ProxiedMethod.RESPONSES.parse(inbound(closes, true, new byte[] {1, 2, 3}));
+    WireMessage m = RESPONSES.parse(inbound(closes, true, new byte[] {1, 2, 3}));
     m.release();
     assertThat(closes).hasValue(1);
-    assertThatThrownBy(m::stream).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> RESPONSES.stream(m)).isInstanceOf(IllegalStateException.class);
     assertThatThrownBy(m::bytes).isInstanceOf(IllegalStateException.class);
   }
 
   @Test
   void aStreamWithoutBufferAccessIsCopiedOnce() {
-    WireMessage m = ProxiedMethod.RESPONSES.parse(new java.io.ByteArrayInputStream(new byte[] {4, 5}));
+    WireMessage m = RESPONSES.parse(new java.io.ByteArrayInputStream(new byte[] {4, 5}));
     assertThat(m.holdsBuffers()).isFalse();
     assertThat(m.bytes()).containsExactly(4, 5);
     m.release();
