@@ -47,7 +47,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * is allowed), against {@code direct}, the same call straight to the upstream. Run with {@code -prof gc}: the
  * difference of the two {@code gc.alloc.rate.norm} figures is what the gateway allocates per call (its own code,
  * grpc-java and Netty), and does not depend on how busy the machine is. {@code responseBytes} sizes the upstream's
- * answer (a DescribeNamespace-sized one, a 64 KiB history).
+ * answer (a DescribeNamespace-sized one, a 64 KiB history), {@code gzip} whether the request is compressed.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -80,6 +80,12 @@ public class DataPlaneCallBenchmark {
   @Param({"200", "65536"})
   public int responseBytes;
 
+  /** Whether the client gzips its request, as the Temporal SDKs do. */
+  @Param({"false", "true"})
+  public boolean gzip;
+
+  private CallOptions options;
+
   private Server upstream;
   private DataPlane gateway;
   private ManagedChannel toGateway;
@@ -111,6 +117,7 @@ public class DataPlaneCallBenchmark {
     request = StartWorkflowExecutionRequest.newBuilder()
         .setNamespace("payments-prod").setWorkflowId("order-4711").setRequestId("9f1c2d3e-0000-4000-8000-000000000001")
         .build().toByteArray();
+    options = gzip ? CallOptions.DEFAULT.withCompression("gzip") : CallOptions.DEFAULT;
   }
 
   private static ServerCallHandler<byte[], byte[]> answering(byte[] response) {
@@ -145,11 +152,11 @@ public class DataPlaneCallBenchmark {
 
   @Benchmark
   public byte[] throughGateway() {
-    return ClientCalls.blockingUnaryCall(toGateway, METHOD, CallOptions.DEFAULT, request);
+    return ClientCalls.blockingUnaryCall(toGateway, METHOD, options, request);
   }
 
   @Benchmark
   public byte[] direct() {
-    return ClientCalls.blockingUnaryCall(toUpstream, METHOD, CallOptions.DEFAULT, request);
+    return ClientCalls.blockingUnaryCall(toUpstream, METHOD, options, request);
   }
 }

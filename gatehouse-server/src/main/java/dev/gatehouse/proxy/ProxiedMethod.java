@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -136,9 +137,37 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], WireMessage> des
           }
           throw new IOException("message length changed while reading");
         }
-        return stream.readAllBytes();
+        return readUnknownLength(stream);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /**
+   * An inflating stream's bytes. Grown from a small array by doubling, not {@code readAllBytes}'s 16 KiB chunks:
+   * SDKs gzip every request, and most requests are a few hundred bytes. grpc's size limit stops the growth (the
+   * stream throws past {@code maxInboundMessageSize}).
+   */
+  private static byte[] readUnknownLength(InputStream stream) throws IOException {
+    byte[] buf = new byte[512];
+    int n = 0;
+    while (true) {
+      int r = stream.read(buf, n, buf.length - n);
+      if (r < 0) {
+        return n == buf.length ? buf : Arrays.copyOf(buf, n);
+      }
+      n += r;
+      if (n == buf.length) {
+        int next = stream.read();
+        if (next < 0) {
+          return buf;
+        }
+        if (buf.length > Integer.MAX_VALUE / 2 - 16) {
+          throw new IOException("message too large to hold");
+        }
+        buf = Arrays.copyOf(buf, buf.length * 2);
+        buf[n++] = (byte) next;
       }
     }
   }
