@@ -114,6 +114,9 @@ class BufferLeakTest {
     assertThat(status(() -> call(ch, "refuse", start(), 10_000))).isEqualTo(Status.Code.PERMISSION_DENIED);
     // A request over the message size limit.
     assertThat(status(() -> call(ch, "normal", new byte[8 * 1024], 10_000))).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    // gzip'd requests (as SDKs send them): one that inflates within the limit passes, one past it is refused.
+    assertThat(callGzip(ch, start(), 10_000)).isEqualTo(response);
+    assertThat(status(() -> callGzip(ch, new byte[64 * 1024], 10_000))).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     // An upstream error.
     up.answer(r -> CompletableFuture.failedFuture(Status.NOT_FOUND.withDescription("no such thing").asException()));
     assertThat(status(() -> call(ch, "normal", start(), 10_000))).isEqualTo(Status.Code.NOT_FOUND);
@@ -229,6 +232,15 @@ class BufferLeakTest {
     return ClientCalls.blockingUnaryCall(
         io.grpc.ClientInterceptors.intercept(ch, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(h)),
         raw(), CallOptions.DEFAULT.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS), request);
+  }
+
+  private static byte[] callGzip(ManagedChannel ch, byte[] request, long deadlineMillis) {
+    Metadata h = new Metadata();
+    h.put(PATH, "normal");
+    return ClientCalls.blockingUnaryCall(
+        io.grpc.ClientInterceptors.intercept(ch, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(h)),
+        raw(), CallOptions.DEFAULT.withCompression("gzip").withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS),
+        request);
   }
 
   private static Status.Code status(Runnable call) {
