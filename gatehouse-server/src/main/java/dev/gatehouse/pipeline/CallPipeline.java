@@ -243,6 +243,10 @@ public final class CallPipeline {
       CompletableFuture<GateVerdict> stage;
       try {
         CompletionStage<GateVerdict> answer = gate.admit(call);
+        if (answer == GateVerdict.Admit.PLAIN_STAGE) {
+          // The usual answer (admitted, nothing to rewrite), known without unwrapping a future per call.
+          continue;
+        }
         stage = answer == null ? null : answer.toCompletableFuture();
       } catch (Exception | LinkageError e) {
         then.accept(verdict(gate, call, null, e));

@@ -2,31 +2,39 @@ package dev.gatehouse.proxy;
 
 import dev.gatehouse.api.ApiCatalog;
 import dev.gatehouse.api.ApiMethod;
+import io.grpc.Detachable;
+import io.grpc.HasByteBuffer;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.netty.util.concurrent.FastThreadLocal;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * One method the data plane serves: its catalog entry and its byte-passthrough descriptor. Which methods exist and
  * where their namespace lives is the catalog's business ({@link ApiCatalog}); this only adds the marshalling.
  *
  * @param method the catalog's classification
- * @param descriptor the method with {@code byte[]} marshallers, same full name and type as the generated one
+ * @param descriptor the upstream leg's method, same full name and type as the generated one: requests as
+ *     {@code byte[]} (the pipeline reads them), responses as {@link WireMessage}s left in their transport buffers
  */
-record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], byte[]> descriptor) {
+record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], WireMessage> descriptor) {
 
   /** Every method of {@code catalog}, in catalog order ({@code all(c).get(m.index()).method() == m}). */
   static List<ProxiedMethod> all(ApiCatalog catalog) {
     List<ProxiedMethod> methods = new ArrayList<>();
+    MethodDescriptor.Marshaller<WireMessage> responses = responses();
     for (ApiMethod m : catalog.methods()) {
-      methods.add(new ProxiedMethod(m, catalog.descriptor(m).toBuilder(BYTES, BYTES).build()));
+      methods.add(new ProxiedMethod(m, catalog.descriptor(m).toBuilder(OUTBOUND, responses).build()));
     }
     return List.copyOf(methods);
   }
@@ -50,11 +58,36 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], byte[]> descript
    * read with a marker instead of throwing (grpc-java turns a throwing marshaller into UNKNOWN and a SEVERE stack
    * trace).
    */
-  MethodDescriptor<byte[], byte[]> served() {
-    return descriptor.toBuilder(INBOUND, BYTES).build();
+  MethodDescriptor<byte[], WireMessage> served() {
+    return descriptor.toBuilder(INBOUND, descriptor.getResponseMarshaller()).build();
   }
 
   static final MethodDescriptor.Marshaller<byte[]> BYTES = new ByteArrayMarshaller();
+
+  /**
+   * Requests on the upstream leg: the array is drained straight into the framer (a plain stream would be copied
+   * through a temporary buffer first).
+   */
+  static final MethodDescriptor.Marshaller<byte[]> OUTBOUND = new MethodDescriptor.Marshaller<>() {
+    @Override
+    public InputStream stream(byte[] value) {
+      return new WireMessage.ArrayStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      return BYTES.parse(stream);
+    }
+  };
+
+  /**
+   * A marshaller for responses: kept in the upstream transport's buffers (grpc-java's {@link Detachable} stream)
+   * and drained from there into the caller's; whoever receives a parsed message must {@link WireMessage#release()}
+   * it. Each marshaller keeps one scratch chunk per draining thread (the event loops).
+   */
+  static MethodDescriptor.Marshaller<WireMessage> responses() {
+    return new ResponseMarshaller();
+  }
 
   /** In place of a request whose compressed body does not inflate (compared by identity, never forwarded). */
   static final byte[] UNREADABLE = new byte[0];
@@ -63,10 +96,12 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], byte[]> descript
 
   static final MethodDescriptor.Marshaller<byte[]> INBOUND = new InboundMarshaller();
 
+  private static final ByteBuffer[] NO_BUFFERS = new ByteBuffer[0];
+
   private static final class InboundMarshaller implements MethodDescriptor.Marshaller<byte[]> {
     @Override
     public InputStream stream(byte[] value) {
-      return BYTES.stream(value);
+      return new WireMessage.ArrayStream(value);
     }
 
     @Override
@@ -102,9 +137,102 @@ record ProxiedMethod(ApiMethod method, MethodDescriptor<byte[], byte[]> descript
           }
           throw new IOException("message length changed while reading");
         }
-        return stream.readAllBytes();
+        return readUnknownLength(stream);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /**
+   * An inflating stream's bytes. Grown from a small array by doubling, not {@code readAllBytes}'s 16 KiB chunks:
+   * SDKs gzip every request, and most requests are a few hundred bytes. grpc's size limit stops the growth (the
+   * stream throws past {@code maxInboundMessageSize}).
+   */
+  private static byte[] readUnknownLength(InputStream stream) throws IOException {
+    byte[] buf = new byte[512];
+    int n = 0;
+    while (true) {
+      int r = stream.read(buf, n, buf.length - n);
+      if (r < 0) {
+        return n == buf.length ? buf : Arrays.copyOf(buf, n);
+      }
+      n += r;
+      if (n == buf.length) {
+        int next = stream.read();
+        if (next < 0) {
+          return buf;
+        }
+        if (buf.length > Integer.MAX_VALUE / 2 - 16) {
+          throw new IOException("message too large to hold");
+        }
+        buf = Arrays.copyOf(buf, buf.length * 2);
+        buf[n++] = (byte) next;
+      }
+    }
+  }
+
+  private static final class ResponseMarshaller implements MethodDescriptor.Marshaller<WireMessage> {
+    /** Size of the chunk a direct buffer is copied through. */
+    private static final int CHUNK = 8192;
+
+    private final FastThreadLocal<byte[]> chunk = new FastThreadLocal<>() {
+      @Override
+      protected byte[] initialValue() {
+        return new byte[CHUNK];
+      }
+    };
+    private final Supplier<byte[]> chunks = chunk::get;
+
+    @Override
+    public InputStream stream(WireMessage value) {
+      return value.stream(chunks);
+    }
+
+    @Override
+    public WireMessage parse(InputStream stream) {
+      if (stream instanceof Detachable detachable && stream instanceof KnownLength
+          && stream instanceof HasByteBuffer direct && direct.byteBufferSupported() && stream.markSupported()) {
+        return hold(detachable.detach());
+      }
+      // A compressed response (an inflating stream) or a transport without buffer access: one copy.
+      return WireMessage.of(BYTES.parse(stream));
+    }
+
+    private static WireMessage hold(InputStream owner) {
+      try {
+        int length = owner.available();
+        if (length == 0) {
+          return WireMessage.hold(owner, NO_BUFFERS, 0);
+        }
+        // getByteBuffer answers a fresh view of the current buffer; a message in one buffer (the usual case) needs
+        // no list.
+        ByteBuffer first = ((HasByteBuffer) owner).getByteBuffer();
+        if (first != null && first.remaining() == length) {
+          return WireMessage.hold(owner, new ByteBuffer[] {first}, length);
+        }
+        // Marked so that stepping over the buffers keeps them (grpc frees each buffer once read past).
+        owner.mark(length);
+        List<ByteBuffer> views = new ArrayList<>(4);
+        int seen = 0;
+        while (seen < length) {
+          ByteBuffer b = ((HasByteBuffer) owner).getByteBuffer();
+          if (b == null || !b.hasRemaining()) {
+            throw new IOException("transport buffer not readable");
+          }
+          views.add(b);
+          seen += b.remaining();
+          owner.skipNBytes(b.remaining());
+        }
+        owner.reset();
+        return WireMessage.hold(owner, views.toArray(NO_BUFFERS), length);
+      } catch (IOException | RuntimeException e) {
+        try {
+          owner.close();
+        } catch (IOException ignored) {
+          // Freed as far as it can be.
+        }
+        throw new IllegalStateException("response message could not be held", e);
       }
     }
   }

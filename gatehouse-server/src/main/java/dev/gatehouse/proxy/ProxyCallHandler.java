@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * connection. The upstream {@link ClientCall} is created inside the server call's {@link Context}, so the caller's
  * deadline applies upstream and a cancelled caller cancels the upstream call.
  */
-final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
+final class ProxyCallHandler implements ServerCallHandler<byte[], WireMessage> {
   private static final Logger log = LoggerFactory.getLogger(ProxyCallHandler.class);
   static final Metadata.Key<String> NAMESPACE_HEADER =
       Metadata.Key.of("temporal-namespace", Metadata.ASCII_STRING_MARSHALLER);
@@ -61,7 +61,7 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
   }
 
   @Override
-  public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], byte[]> call, Metadata headers) {
+  public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], WireMessage> call, Metadata headers) {
     long start = System.nanoTime();
     Attributes attributes = call.getAttributes();
     SocketAddress remote = attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
@@ -109,14 +109,14 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
   private enum Phase { IDENTIFYING, READING, ADMITTING, FORWARDED, DONE }
 
   private final class Exchange extends ServerCall.Listener<byte[]> {
-    private final ServerCall<byte[], byte[]> call;
+    private final ServerCall<byte[], WireMessage> call;
     private final CallContext context;
     private final EventLoop loop;
     private Phase phase = Phase.IDENTIFYING;
     private byte[] request;
     private Context grpcContext;
 
-    Exchange(ServerCall<byte[], byte[]> call, CallContext context, EventLoop loop) {
+    Exchange(ServerCall<byte[], WireMessage> call, CallContext context, EventLoop loop) {
       this.call = call;
       this.context = context;
       this.loop = loop;
@@ -212,7 +212,7 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
     }
 
     private void forward(UnaryOperator<byte[]> rewriter) {
-      ClientCall<byte[], byte[]> upstreamCall =
+      ClientCall<byte[], WireMessage> upstreamCall =
           upstream.channel(loop).newCall(method.descriptor(), grantDeadline(CallOptions.DEFAULT));
       phase = Phase.FORWARDED;
       upstreamCall.start(new Relay(call, upstreamCall, rewriter, context), context.headers());
@@ -279,10 +279,13 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
     return true;
   }
 
-  /** Relays the upstream's answer to the caller. Callbacks arrive serialized, on the call's event loop. */
-  private final class Relay extends ClientCall.Listener<byte[]> {
-    private final ServerCall<byte[], byte[]> call;
-    private final ClientCall<byte[], byte[]> upstreamCall;
+  /**
+   * Relays the upstream's answer to the caller. Callbacks arrive serialized, on the call's event loop. Each response
+   * message arrives still in the upstream transport's buffers and is released here once sent on or dropped.
+   */
+  private final class Relay extends ClientCall.Listener<WireMessage> {
+    private final ServerCall<byte[], WireMessage> call;
+    private final ClientCall<byte[], WireMessage> upstreamCall;
     private final UnaryOperator<byte[]> rewriter;
     private final CallContext context;
     private boolean headersSent;
@@ -290,8 +293,8 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
     private long responseBytes;
 
     Relay(
-        ServerCall<byte[], byte[]> call,
-        ClientCall<byte[], byte[]> upstreamCall,
+        ServerCall<byte[], WireMessage> call,
+        ClientCall<byte[], WireMessage> upstreamCall,
         UnaryOperator<byte[]> rewriter,
         CallContext context) {
       this.call = call;
@@ -308,14 +311,24 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
     }
 
     @Override
-    public void onMessage(byte[] message) {
+    public void onMessage(WireMessage message) {
+      try {
+        relay(message);
+      } finally {
+        // The caller's framer has copied the bytes (sendMessage drains synchronously), or they were dropped.
+        message.release();
+      }
+    }
+
+    private void relay(WireMessage message) {
       if (failed) {
         return;
       }
-      byte[] out = message;
+      WireMessage out = message;
       if (rewriter != null) {
         try {
-          out = rewriter.apply(message);
+          // A filter reads the message as one array: the only response path that copies it.
+          out = WireMessage.of(rewriter.apply(message.bytes()));
         } catch (RuntimeException e) {
           // Never pass through what could not be filtered.
           failed = true;
@@ -329,7 +342,7 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], byte[]> {
         headersSent = true;
       }
       call.sendMessage(out);
-      responseBytes += out.length;
+      responseBytes += out.length();
       upstreamCall.request(1);
     }
 

@@ -141,6 +141,16 @@ public final class LoadHarness {
         otherGateways.add(variant(JDK_TLS_TARGET, GatewayMain.TLS_ENGINE_PROPERTY, "jdk",
             "frontend on the JDK's TLS engine", jvm, dir, pki, upstream, compareAuth, issuer));
       }
+      for (Map.Entry<String, List<String>> v : options.gatewayVariants.entrySet()) {
+        List<String> variantJvm = gatewayJvm(jvm, dir, v.getKey());
+        variantJvm.addAll(v.getValue());
+        ChildJvm g = own(ChildJvm.start(v.getKey(), GatewayMain.class, variantJvm,
+            gatewayArgs(pki, upstream.port(), compareAuth, issuer), dir, START_TIMEOUT));
+        say(v.getKey() + " (this build, " + String.join(" ", v.getValue()) + ") pid " + g.pid() + " on port "
+            + g.port());
+        options.pin.apply(Pinning.Role.PROXY, g.pid(), false);
+        otherGateways.add(g);
+      }
       if (options.audit) {
         otherGateways.add(variant(AUDIT_TARGET, GatewayMain.AUDIT_DIR_PROPERTY, dir.resolve("audit").toString(),
             "audit log on, blocking", jvm, dir, pki, upstream, compareAuth, issuer));
@@ -449,6 +459,9 @@ public final class LoadHarness {
       parts.add("comparison gateways (" + String.join(", ", options.compareGateways.keySet()) + ") as `"
           + (options.auth.contains(GatewayAuth.MTLS) ? Report.GATEWAY_MTLS : Report.GATEWAY_JWT) + "`");
     }
+    for (Map.Entry<String, List<String>> v : options.gatewayVariants.entrySet()) {
+      parts.add("`" + v.getKey() + "`: this build with `" + String.join(" ", v.getValue()) + "`");
+    }
     return String.join("; ", parts);
   }
 
@@ -557,6 +570,9 @@ public final class LoadHarness {
                                  target gatehouse-audit, in the same rounds
           --jdk-tls              also measure the gateway with its frontend on the JDK's TLS engine
                                  (listen.tlsEngine: jdk) as target gatehouse-jdktls
+          --gateway-variant NAME=OPTS
+                                 also measure this build's gateway with extra JVM options OPTS (space-separated,
+                                 after --gateway-jvm) as target NAME, in the same rounds (repeatable)
           --jfr                  record the gateway with JFR (profile settings); keeps the work dir
           --keep                 keep the work dir (PKI, configs, logs)
         """;
@@ -580,6 +596,7 @@ public final class LoadHarness {
     final List<String> gatewayJvm = new ArrayList<>();
     final List<String> upstreamJvm = new ArrayList<>();
     final Map<String, String> compareGateways = new LinkedHashMap<>();
+    final Map<String, List<String>> gatewayVariants = new LinkedHashMap<>();
     EnumSet<GatewayAuth> auth = EnumSet.allOf(GatewayAuth.class);
     boolean jfr;
     boolean audit;
@@ -636,6 +653,18 @@ public final class LoadHarness {
                   throw new IllegalArgumentException("--compare-gateway takes NAME=CLASSPATH with a new lower-case NAME");
                 }
                 o.compareGateways.put(name, value.substring(sep + 1));
+              }
+              case "--gateway-variant" -> {
+                int sep = value.indexOf('=');
+                String name = sep > 0 ? value.substring(0, sep) : "";
+                List<String> jvmOptions = sep > 0 ? List.of(value.substring(sep + 1).trim().split("\\s+")) : List.of();
+                if (!name.matches("[a-z][a-z0-9-]*") || RESERVED_NAMES.contains(name)
+                    || o.compareGateways.containsKey(name) || o.gatewayVariants.containsKey(name)
+                    || jvmOptions.isEmpty() || jvmOptions.get(0).isEmpty()) {
+                  throw new IllegalArgumentException(
+                      "--gateway-variant takes NAME=JVM-OPTIONS with a new lower-case NAME, e.g. serial=-XX:+UseSerialGC");
+                }
+                o.gatewayVariants.put(name, jvmOptions);
               }
               default -> throw new IllegalArgumentException("unknown option " + a);
             }

@@ -71,4 +71,16 @@ class OptionsTest {
     assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--auth"}))
         .hasMessageContaining("missing value for --auth");
   }
+
+  @Test
+  void gatewayVariantsTakeANameAndJvmOptions() {
+    LoadHarness.Options o = LoadHarness.Options.parse(new String[] {
+        "--gateway-variant", "serial=-XX:+UseSerialGC -XX:+UseCompactObjectHeaders", "--gateway-variant=coh=-XX:+UseCompactObjectHeaders"});
+    assertThat(o.gatewayVariants).containsOnlyKeys("serial", "coh");
+    assertThat(o.gatewayVariants.get("serial")).containsExactly("-XX:+UseSerialGC", "-XX:+UseCompactObjectHeaders");
+    assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--gateway-variant", "direct=-Xmx1g"}))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--gateway-variant", "novalue="}))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }
