@@ -357,7 +357,12 @@ class HostileInputTest {
   void rapidResetClosesTheConnection() throws Exception {
     DataPlane dp = gateway(new Listen(null, null, null, null, null, 20, Duration.ofSeconds(60)));
     RawHttp2Client c = raw(dp);
-    c.rapidReset(1, 200, PATH, "authorization", "Bearer writer");
+    try {
+      c.rapidReset(1, 200, PATH, "authorization", "Bearer writer");
+    } catch (java.net.SocketException closedWhileResetting) {
+      // The server closed the connection before the client had written all its resets: the outcome under test.
+      return;
+    }
     // GOAWAY ENHANCE_YOUR_CALM (0xb), or a closed socket when the GOAWAY is lost in the close.
     assertThat(c.awaitGoAwayOrClose()).isIn(0xb, -1);
   }
