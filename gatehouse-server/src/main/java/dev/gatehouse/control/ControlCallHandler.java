@@ -1,9 +1,8 @@
 package dev.gatehouse.control;
 
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import com.google.protobuf.WireFormat;
+import dev.gatehouse.api.NamespaceReader;
 import dev.gatehouse.api.ApiMethod;
 import dev.gatehouse.auth.AuthInfo;
 import dev.gatehouse.auth.Claims;
@@ -18,7 +17,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.netty.util.concurrent.EventExecutor;
 import io.grpc.netty.shaded.io.netty.util.internal.ThreadExecutorMap;
-import java.io.IOException;
 import java.net.SocketAddress;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
@@ -146,8 +144,8 @@ final class ControlCallHandler implements ServerCallHandler<byte[], byte[]> {
       }
       String namespace;
       try {
-        namespace = namespace(request, method.namespaceFieldNumber());
-      } catch (IOException e) {
+        namespace = NamespaceReader.read(request, method.namespaceFieldNumber());
+      } catch (InvalidProtocolBufferException e) {
         finish(Status.INVALID_ARGUMENT.withDescription("malformed request message"), 0);
         return;
       }
@@ -235,26 +233,6 @@ final class ControlCallHandler implements ServerCallHandler<byte[], byte[]> {
         // The caller went away first.
       }
       pipeline.close(context, status, 0, responseBytes);
-    }
-  }
-
-  /** The request's top-level namespace field (last occurrence, as protobuf keeps it), {@code ""} when absent. */
-  static String namespace(byte[] request, int fieldNumber) throws IOException {
-    CodedInputStream in = CodedInputStream.newInstance(request);
-    String namespace = "";
-    int wanted = fieldNumber == 0 ? -1 : (fieldNumber << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED;
-    while (true) {
-      int tag = in.readTag();
-      if (tag == 0) {
-        return namespace;
-      }
-      if (tag == wanted) {
-        namespace = in.readStringRequireUtf8();
-      } else if (WireFormat.getTagFieldNumber(tag) == fieldNumber) {
-        throw new InvalidProtocolBufferException("namespace field has the wrong wire type");
-      } else if (!in.skipField(tag)) {
-        throw new InvalidProtocolBufferException("unexpected end-group tag");
-      }
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.gatehouse.proxy;
 
+import dev.gatehouse.api.NamespaceReader;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.gatehouse.auth.AuthInfo;
 import dev.gatehouse.pipeline.CallContext;

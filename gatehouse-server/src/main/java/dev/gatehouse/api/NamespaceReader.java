@@ -1,4 +1,4 @@
-package dev.gatehouse.proxy;
+package dev.gatehouse.api;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -11,9 +11,10 @@ import java.io.IOException;
  * <p>A typed parse costs ~50x more than this scan and the hot path never needs the rest of the message. The scan
  * walks every top-level field (so a structurally malformed message is caught here, not upstream) and keeps the
  * last occurrence of the namespace field, which is what protobuf's own parser does for a repeated scalar; the
- * decision therefore uses the namespace the upstream will act on.
+ * decision therefore uses the namespace the upstream will act on. Every face that decides on raw request bytes
+ * (the data plane, the control plane) reads them here.
  */
-final class NamespaceReader {
+public final class NamespaceReader {
   private NamespaceReader() {}
 
   /**
@@ -22,7 +23,7 @@ final class NamespaceReader {
    * @throws InvalidProtocolBufferException when the bytes are not a well-formed message or the namespace is
    *     not valid UTF-8
    */
-  static String read(byte[] request, int fieldNumber) throws InvalidProtocolBufferException {
+  public static String read(byte[] request, int fieldNumber) throws InvalidProtocolBufferException {
     try {
       return scan(request, fieldNumber);
     } catch (InvalidProtocolBufferException e) {
@@ -41,7 +42,7 @@ final class NamespaceReader {
    * @throws InvalidProtocolBufferException when the bytes are not a well-formed message or the field has another
    *     wire type
    */
-  static byte[] field(byte[] request, int fieldNumber) throws InvalidProtocolBufferException {
+  public static byte[] field(byte[] request, int fieldNumber) throws InvalidProtocolBufferException {
     try {
       CodedInputStream in = CodedInputStream.newInstance(request);
       byte[] value = null;
