@@ -81,6 +81,7 @@ public final class AuditLogs {
         .node(node)
         .salt(keys.salt())
         .queueCapacity(config.queueCapacity())
+        .commitDelay(config.commitDelay())
         .meterRegistry(context.meterRegistry())
         .clock(context.clock())
         .build();

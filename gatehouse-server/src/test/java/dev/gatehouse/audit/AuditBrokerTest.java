@@ -278,6 +278,95 @@ class AuditBrokerTest {
         .hasMessageContaining("face");
   }
 
+  @Test
+  void underLoadABatchWaitsForCompanyBeforeItsFsyncAndALoneCallNeverWaits() throws Exception {
+    AuditKeys keys = keys(dir);
+    StepSink sink = new StepSink(fileSink(dir, keys));
+    // A delay no test run reaches: each batch below closes on its count, never on the clock.
+    try (AuditBroker b = broker(List.of(sink), keys).commitDelay(java.time.Duration.ofSeconds(60)).build()) {
+      b.start();
+      sink.step(); // the start record
+      // Sequential calls: the last batch held one waiting call, so none waits for company.
+      for (int i = 0; i < 3; i++) {
+        CompletableFuture<Void> lone = b.decided(allowed("DescribeNamespace", "orders", new byte[0]))
+            .toCompletableFuture();
+        sink.step();
+        lone.get(10, TimeUnit.SECONDS);
+      }
+      CompletableFuture<Void> first = b.decided(allowed("DescribeNamespace", "orders", new byte[0]))
+          .toCompletableFuture();
+      sink.entered.acquire(); // [first] is being written; three more arrive meanwhile
+      List<CompletableFuture<Void>> calls = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        calls.add(b.decided(allowed("DescribeNamespace", "orders", new byte[0])).toCompletableFuture());
+      }
+      sink.permits.release();
+      first.get(10, TimeUnit.SECONDS);
+      sink.step(); // the three, together: the last batch held one, so no wait
+      for (CompletableFuture<Void> c : calls) {
+        c.get(10, TimeUnit.SECONDS);
+      }
+      // The last batch held three: the next waits for six before its fsync.
+      calls.clear();
+      for (int i = 0; i < 6; i++) {
+        calls.add(b.decided(allowed("DescribeNamespace", "orders", new byte[0])).toCompletableFuture());
+      }
+      sink.step();
+      for (CompletableFuture<Void> c : calls) {
+        c.get(10, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(sink.sizes).containsExactly(1, 1, 1, 1, 1, 3, 6);
+    assertThat(verify(dir, keys).findings()).isEmpty();
+  }
+
+  @Test
+  void commitDelayIsBounded() throws Exception {
+    AuditKeys keys = keys(dir);
+    assertThatThrownBy(() -> broker(List.of(fileSink(dir, keys)), keys).commitDelay(java.time.Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** Lets one batch through per permit, recording each batch's size. */
+  static final class StepSink implements AuditSink {
+    final AuditSink inner;
+    final java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+    final java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
+    final List<Integer> sizes = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    StepSink(AuditSink inner) {
+      this.inner = inner;
+    }
+
+    /** Waits for the next batch, then lets it through. */
+    void step() throws InterruptedException {
+      entered.acquire();
+      permits.release();
+    }
+
+    @Override
+    public String name() {
+      return "step";
+    }
+
+    @Override
+    public void write(List<AuditEntry> batch) throws IOException {
+      entered.release();
+      try {
+        permits.acquire();
+      } catch (InterruptedException e) {
+        throw new IOException(e);
+      }
+      sizes.add(batch.size());
+      inner.write(batch);
+    }
+
+    @Override
+    public void close() throws IOException {
+      inner.close();
+    }
+  }
+
   /** Holds the first batch until released. */
   static final class GatedSink implements AuditSink {
     final AuditSink inner;
