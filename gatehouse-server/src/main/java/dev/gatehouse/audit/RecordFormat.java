@@ -61,7 +61,7 @@ final class RecordFormat {
         g.writeStartObject();
         g.writeNumberField("version", VERSION);
         g.writeStringField("log_id", completion ? call.callId() + ".c" : call.callId());
-        g.writeStringField("emit_time", Instant.ofEpochMilli(emitMillis).toString());
+        g.writeStringField("emit_time", emitTime(emitMillis));
         g.writeStringField("operation", call.operation() != null ? call.operation() : call.method().methodName());
         g.writeStringField("status", status);
         writePrincipal(g, call.claims());
@@ -127,7 +127,7 @@ final class RecordFormat {
         g.writeStartObject();
         g.writeNumberField("version", VERSION);
         g.writeStringField("log_id", logId);
-        g.writeStringField("emit_time", Instant.ofEpochMilli(emitMillis).toString());
+        g.writeStringField("emit_time", emitTime(emitMillis));
         g.writeStringField("operation", "AuditLog." + kind);
         g.writeStringField("status", "OK");
         g.writeObjectFieldStart("principal");
@@ -161,6 +161,38 @@ final class RecordFormat {
     System.arraycopy(seqText, 0, line, head + chainPrefix.length, seqText.length);
     System.arraycopy(tail, 0, line, head + chainPrefix.length + seqText.length, tail.length);
     return line;
+  }
+
+  /**
+   * RFC 3339 UTC with milliseconds, as protobuf's JSON writes a {@code Timestamp}. By hand because
+   * {@code Instant.toString} (a {@code DateTimeFormatter}) was an eighth of a record's rendering time.
+   */
+  static String emitTime(long epochMillis) {
+    long seconds = Math.floorDiv(epochMillis, 1000L);
+    java.time.LocalDate day = java.time.LocalDate.ofEpochDay(Math.floorDiv(seconds, 86_400L));
+    int year = day.getYear();
+    if (year < 0 || year > 9999) {
+      return Instant.ofEpochMilli(epochMillis).toString();
+    }
+    int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
+    int millis = (int) Math.floorMod(epochMillis, 1000L);
+    byte[] t = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0', '0', ':', '0', '0', ':', '0', '0', '.',
+        '0', '0', '0', 'Z'};
+    digits(t, 0, 4, year);
+    digits(t, 5, 2, day.getMonthValue());
+    digits(t, 8, 2, day.getDayOfMonth());
+    digits(t, 11, 2, secondOfDay / 3600);
+    digits(t, 14, 2, secondOfDay / 60 % 60);
+    digits(t, 17, 2, secondOfDay % 60);
+    digits(t, 20, 3, millis);
+    return new String(t, StandardCharsets.US_ASCII);
+  }
+
+  private static void digits(byte[] into, int at, int width, int value) {
+    for (int i = at + width - 1; i >= at; i--) {
+      into[i] = (byte) ('0' + value % 10);
+      value /= 10;
+    }
   }
 
   private static String decisionStatus(AccessCheck access) {
