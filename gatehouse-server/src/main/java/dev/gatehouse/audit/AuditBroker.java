@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -47,8 +46,6 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
   private static final long COALESCE_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
   private static final long FAILURE_LOG_INTERVAL_MILLIS = 10_000;
   private static final Pending STOP = new Pending(null, null, 0, null, null);
-  // A batch with this many waiting calls says others are arriving: the next batch waits the commit delay for company.
-  private static final int COMMIT_SIBLINGS = 2;
 
   private final AuditMode mode;
   private final AuditPolicy policy;
@@ -61,7 +58,6 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
   private final ConcurrentLinkedQueue<Pending> later = new ConcurrentLinkedQueue<>();
   private final AtomicInteger laterCount = new AtomicInteger();
   private final int laterCapacity;
-  private final long commitDelayNanos;
   private final Thread writer;
   private final AtomicLong dropped = new AtomicLong();
   private final Counter unavailable;
@@ -75,12 +71,8 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
   private long sequence;
   private byte[] previousHash;
   private long unwritten;
-  private int lastWaiting;
   private final MessageDigest sha256;
   private volatile boolean closed;
-
-  /** The default group-commit delay under load: about one fsync of a virtual disk. */
-  public static final Duration DEFAULT_COMMIT_DELAY = Duration.ofNanos(200_000);
 
   private record Pending(byte[] body, String logId, long emitMillis, String kind, CompletableFuture<Void> done) {}
 
@@ -92,7 +84,6 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
     this.clock = b.clock;
     this.queue = new LinkedBlockingQueue<>(b.queueCapacity);
     this.laterCapacity = b.queueCapacity;
-    this.commitDelayNanos = b.commitDelay.toNanos();
     this.meters = b.meters;
     this.unavailable = Counter.builder("gatehouse_audit_unavailable_total")
         .description("calls refused because no audit sink could record them").register(meters);
@@ -278,12 +269,7 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
         stopping = true;
         queue.drainTo(batch); // whatever raced in after the stop
       } else if (!stopping) {
-        int waiting = waiting(batch);
-        if (waiting == 0) {
-          stopping = coalesce(batch);
-        } else if (commitDelayNanos > 0 && lastWaiting >= COMMIT_SIBLINGS && waiting < 2 * lastWaiting) {
-          stopping = gather(batch, waiting, Math.min(MAX_BATCH, 2 * lastWaiting), System.nanoTime() + commitDelayNanos);
-        }
+        stopping = coalesce(batch);
       }
       if (stopping) {
         takeLater(batch);
@@ -346,46 +332,6 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
     return false;
   }
 
-  /**
-   * Group commit under load (PostgreSQL's {@code commit_delay} with {@code commit_siblings}): when the last batch
-   * held several waiting calls, more are arriving, so this batch waits for twice as many, at most the commit delay,
-   * before its fsync. Each fsync costs this VM ~60 µs of kernel CPU whatever it carries, and one fsync per call or
-   * two under load was the audit log's largest CPU cost; doubling lets batches grow until the delay bounds them. A
-   * lone call (the last batch held one) never waits. Returns true when the log was closed meanwhile.
-   */
-  private boolean gather(List<Pending> batch, int waiting, int target, long deadline) {
-    try {
-      while (waiting < target && batch.size() < MAX_BATCH) {
-        long left = deadline - System.nanoTime();
-        Pending p = left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
-        if (p == null) {
-          return false;
-        }
-        if (p == STOP) {
-          queue.drainTo(batch);
-          return true;
-        }
-        batch.add(p);
-        if (p.done() != null) {
-          waiting++;
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return false;
-  }
-
-  private static int waiting(List<Pending> batch) {
-    int n = 0;
-    for (Pending p : batch) {
-      if (p.done() != null) {
-        n++;
-      }
-    }
-    return n;
-  }
-
   private void tick(long now) {
     for (AuditSink s : sinks) {
       try {
@@ -397,7 +343,6 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
   }
 
   private void write(List<Pending> batch) {
-    lastWaiting = waiting(batch);
     long startSequence = sequence;
     byte[] startHash = previousHash;
     long lostBefore = dropped.getAndSet(0) + unwritten;
@@ -469,7 +414,6 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
     private String node = "gatehouse";
     private byte[] salt;
     private int queueCapacity = 65_536;
-    private Duration commitDelay = DEFAULT_COMMIT_DELAY;
     private MeterRegistry meters = new SimpleMeterRegistry();
     private Clock clock = Clock.systemUTC();
 
@@ -512,19 +456,6 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
         throw new IllegalArgumentException("queueCapacity must be positive");
       }
       this.queueCapacity = capacity;
-      return this;
-    }
-
-    /**
-     * How long a batch may wait for more calls before its fsync when calls are arriving together (the last batch
-     * held two or more); zero turns group-commit delay off. A lone call never waits. Default
-     * {@link #DEFAULT_COMMIT_DELAY}.
-     */
-    public Builder commitDelay(Duration delay) {
-      if (delay.isNegative()) {
-        throw new IllegalArgumentException("commitDelay must not be negative");
-      }
-      this.commitDelay = delay;
       return this;
     }
 

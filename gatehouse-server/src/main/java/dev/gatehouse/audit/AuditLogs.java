@@ -81,7 +81,6 @@ public final class AuditLogs {
         .node(node)
         .salt(keys.salt())
         .queueCapacity(config.queueCapacity())
-        .commitDelay(config.commitDelay())
         .meterRegistry(context.meterRegistry())
         .clock(context.clock())
         .build();

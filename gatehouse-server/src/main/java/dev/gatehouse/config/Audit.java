@@ -24,8 +24,6 @@ import java.util.Map;
  * @param sinks remote sinks ({@code type: http|syslog} and their settings)
  * @param encryptionKeyFile a base64 32-byte key (owner-only file) to encrypt segments with AES-256-GCM; default
  *     plaintext
- * @param commitDelay how long a batch waits for more calls before its fsync when calls arrive together (group
- *     commit under load); {@code 0s} turns it off; default 200µs; at most 10ms
  */
 public record Audit(
     Boolean enabled,
@@ -41,19 +39,10 @@ public record Audit(
     String signingKeyFile,
     List<AuditPolicyRule> rules,
     List<Map<String, Object>> sinks,
-    String encryptionKeyFile,
-    Duration commitDelay) {
+    String encryptionKeyFile) {
   /** No {@code audit} section. */
   public static final Audit ABSENT =
       new Audit(false, null, null, null, null, null, null, false, null, null, null, null, null, null);
-
-  /** Without {@code commitDelay} (the default applies). */
-  public Audit(Boolean enabled, String mode, String nodeId, String dir, Long maxSegmentBytes, Duration maxSegmentAge,
-      Duration retention, boolean stdout, Integer queueCapacity, Integer longPollSampleEvery, String signingKeyFile,
-      List<AuditPolicyRule> rules, List<Map<String, Object>> sinks, String encryptionKeyFile) {
-    this(enabled, mode, nodeId, dir, maxSegmentBytes, maxSegmentAge, retention, stdout, queueCapacity,
-        longPollSampleEvery, signingKeyFile, rules, sinks, encryptionKeyFile, null);
-  }
 
   public Audit {
     enabled = enabled == null || enabled;
@@ -64,7 +53,6 @@ public record Audit(
     longPollSampleEvery = longPollSampleEvery == null ? 100 : longPollSampleEvery;
     rules = rules == null ? List.of() : List.copyOf(rules);
     sinks = sinks == null ? List.of() : List.copyOf(sinks);
-    commitDelay = commitDelay == null ? Duration.ofNanos(200_000) : commitDelay;
   }
 
   /** Whether an {@code audit} section turned the log on. */

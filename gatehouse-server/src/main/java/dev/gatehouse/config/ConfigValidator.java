@@ -299,9 +299,6 @@ public final class ConfigValidator {
     }
     positive("audit.maxSegmentAge", audit.maxSegmentAge(), "1h");
     positiveIfSet("audit.retention", audit.retention(), "or remove the key to keep every segment");
-    if (audit.commitDelay().isNegative() || audit.commitDelay().compareTo(java.time.Duration.ofMillis(10)) > 0) {
-      fail("audit.commitDelay", "must be between 0s and 10ms (e.g. 200us)");
-    }
     if (audit.queueCapacity() < 1) {
       fail("audit.queueCapacity", "must be positive (e.g. 65536)");
     }

@@ -33,7 +33,6 @@ class AuditConfigTest {
           retention: 2160h
           stdout: true
           longPollSampleEvery: 10
-          commitDelay: 500us
           rules:
             - apis: ["Describe*", "temporal.api.workflowservice.v1.WorkflowService/Get*"]
               namespaces: ["dev-*"]
@@ -49,7 +48,6 @@ class AuditConfigTest {
     assertThat(a.on()).isTrue();
     assertThat(a.mode()).isEqualTo("buffered");
     assertThat(a.maxSegmentAge()).isEqualTo(Duration.ofMinutes(15));
-    assertThat(a.commitDelay()).isEqualTo(Duration.ofNanos(500_000));
     assertThat(a.retention()).isEqualTo(Duration.ofDays(90));
     assertThat(a.rules()).hasSize(2);
     assertThat(a.rules().get(0).apis()).containsExactly("Describe*",
@@ -76,8 +74,6 @@ class AuditConfigTest {
         List.of("audit:\n  dir: /tmp/a\n  mode: async\n", "audit.mode"),
         List.of("audit:\n  dir: /tmp/a\n  nodeId: \"../x\"\n", "audit.nodeId"),
         List.of("audit:\n  dir: /tmp/a\n  maxSegmentBytes: 10\n", "audit.maxSegmentBytes"),
-        List.of("audit:\n  dir: /tmp/a\n  commitDelay: 1s\n", "audit.commitDelay"),
-        List.of("audit:\n  dir: /tmp/a\n  commitDelay: -1ms\n", "audit.commitDelay"),
         List.of("audit:\n  dir: /tmp/a\n  rules:\n    - level: everything\n", "audit.rules[0].level"),
         List.of("audit:\n  dir: /tmp/a\n  rules:\n    - level: none\n      faces: [smtp]\n", "audit.rules[0].faces"),
         List.of("audit:\n  dir: /tmp/a\n  sinks:\n    - url: http://x\n", "audit.sinks[0].type"),

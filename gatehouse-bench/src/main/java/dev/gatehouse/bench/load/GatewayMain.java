@@ -21,12 +21,6 @@ public final class GatewayMain {
   /** With this system property set to a folder, the gateway runs with its audit log on (blocking mode) there. */
   public static final String AUDIT_DIR_PROPERTY = "gatehouse.bench.auditDir";
 
-  /** With the audit log on: {@code blocking} (the default) or {@code buffered}, to tell the durable wait's cost apart. */
-  public static final String AUDIT_MODE_PROPERTY = "gatehouse.bench.auditMode";
-
-  /** With the audit log on: its group-commit delay in microseconds (default the product's). */
-  public static final String AUDIT_COMMIT_DELAY_PROPERTY = "gatehouse.bench.auditCommitDelayMicros";
-
   /** With this system property set to {@code jdk}, the gateway's frontend runs the JDK's TLS engine. */
   public static final String TLS_ENGINE_PROPERTY = "gatehouse.bench.tlsEngine";
 
@@ -44,14 +38,7 @@ public final class GatewayMain {
     }
     String auditDir = System.getProperty(AUDIT_DIR_PROPERTY);
     if (auditDir != null) {
-      Audit audit = Audit.inDirectory(auditDir);
-      String mode = System.getProperty(AUDIT_MODE_PROPERTY);
-      String delay = System.getProperty(AUDIT_COMMIT_DELAY_PROPERTY);
-      if (mode != null || delay != null) {
-        audit = new Audit(true, mode, null, auditDir, null, null, null, false, null, null, null, null, null, null,
-            delay == null ? null : java.time.Duration.ofNanos(Long.parseLong(delay) * 1000));
-      }
-      config = config.withAudit(audit);
+      config = config.withAudit(Audit.inDirectory(auditDir));
     }
     String engine = System.getProperty(TLS_ENGINE_PROPERTY);
     if (engine != null) {
