@@ -176,6 +176,9 @@ class AuditBrokerTest {
     JsonNode gap = rs.stream().filter(r -> r.path("raw_details").path("kind").asText().equals("gap")).findFirst()
         .orElseThrow();
     assertThat(gap.path("raw_details").path("count").asLong()).isGreaterThanOrEqualTo(1);
+    assertThat(meters.summary("gatehouse_audit_batch_records").totalAmount())
+        .as("group commit's yield counts every record written and none of the batch no sink took")
+        .isEqualTo(rs.size());
     AuditVerifier.Report report = verify(dir, keys);
     assertThat(report.findings()).extracting(AuditVerifier.Finding::kind).containsExactly("gap");
   }

@@ -283,7 +283,9 @@ public final class LoadHarness {
   private List<String> gatewayJvm(List<String> common, Path dir, String name) {
     List<String> out = new ArrayList<>(common);
     if (options.jfr) {
-      out.add("-XX:StartFlightRecording=filename=" + dir.resolve(name + ".jfr") + ",settings=profile,dumponexit=true");
+      out.add("-XX:StartFlightRecording=filename=" + dir.resolve(name + ".jfr") + ",settings=profile,dumponexit=true,"
+          // CPU-time sampling (JDK 25) counts native code too (BoringSSL, syscalls); JfrBreakdown reads it.
+          + "jdk.CPUTimeSample#enabled=true,jdk.CPUTimeSample#throttle=1ms");
     }
     out.addAll(options.gatewayJvm);
     return out;
