@@ -64,6 +64,8 @@ final class FrameCall extends ChannelInboundHandlerAdapter {
   private final FrameWire.MessageScanner requestScanner = new FrameWire.MessageScanner();
   private Http2StreamChannel upstream;
   private Relay relay;
+  private long forwardedAt;
+  private long deadlineNanos = -1;
 
   FrameCall(FrameServer.Shared shared, FrameServer.ConnectionState connection) {
     this.shared = shared;
@@ -89,12 +91,19 @@ final class FrameCall extends ChannelInboundHandlerAdapter {
         }
       } else if (msg instanceof Http2DataFrame d) {
         onData(d);
-      } else if (msg instanceof Http2ResetFrame) {
-        clientGone();
       }
     } finally {
       ReferenceCountUtil.release(msg);
     }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    // Netty hands RST_STREAM over as an event, not a read: it is not flow-controlled and must arrive unasked.
+    if (evt instanceof Http2ResetFrame) {
+      clientGone();
+    }
+    ReferenceCountUtil.release(evt);
   }
 
   @Override
@@ -315,6 +324,8 @@ final class FrameCall extends ChannelInboundHandlerAdapter {
     CharSequence deadline = deadline();
     if (deadline != null) {
       h.add(FrameWire.GRPC_TIMEOUT, deadline);
+      forwardedAt = System.nanoTime();
+      deadlineNanos = FrameWire.timeoutNanos(deadline);
     }
     if (requestScanner.compressed()) {
       // The caller's compressed bytes go on as they came.
@@ -443,8 +454,6 @@ final class FrameCall extends ChannelInboundHandlerAdapter {
           onHeaders(h);
         } else if (msg instanceof Http2DataFrame d) {
           onData(d);
-        } else if (msg instanceof Http2ResetFrame r) {
-          upstreamEnded(FrameWire.statusOfReset(r.errorCode()));
         }
       } finally {
         ReferenceCountUtil.release(msg);
@@ -461,6 +470,18 @@ final class FrameCall extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
       client.flush();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof Http2ResetFrame r && phase == Phase.FORWARDED) {
+        // An upstream that gives up at the deadline we sent resets the stream; the caller hears what a grpc-java
+        // client would have told it, DEADLINE_EXCEEDED.
+        upstreamEnded(deadlineNanos >= 0 && System.nanoTime() - forwardedAt >= deadlineNanos
+            ? Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded after forwarding")
+            : FrameWire.statusOfReset(r.errorCode()));
+      }
+      ReferenceCountUtil.release(evt);
     }
 
     private void onHeaders(Http2HeadersFrame frame) {

@@ -139,9 +139,6 @@ final class FrameUpstream {
       Channel ch = ((io.grpc.netty.shaded.io.netty.channel.ChannelFuture) f).channel();
       connection = ch;
       ch.closeFuture().addListener(c -> promise.tryFailure(new java.nio.channels.ClosedChannelException()));
-      if (target.tls() == null) {
-        promise.trySuccess(ch);
-      }
     });
     return promise;
   }
@@ -165,6 +162,16 @@ final class FrameUpstream {
 
     Connection(Promise<Channel> promise) {
       this.promise = promise;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+      // Ready once the codec ahead of us has sent its preface (it does so on channelActive, which the connect
+      // future's listeners would otherwise beat).
+      if (target.tls() == null) {
+        promise.trySuccess(ctx.channel());
+      }
+      ctx.fireChannelActive();
     }
 
     @Override
