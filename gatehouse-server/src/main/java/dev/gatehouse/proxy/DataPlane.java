@@ -246,7 +246,7 @@ public final class DataPlane implements AutoCloseable {
       throw new UncheckedIOException("cannot listen: " + e.getMessage(), e);
     }
     log.info("data plane listening on {} ({} forwarder)",
-        frameServer != null ? frameServer.localAddress() : server.getListenSockets(),
+        frameServer != null ? List.of(frameServer.localAddress()) : server.getListenSockets(),
         frameServer != null ? "frames" : "grpc");
     return this;
   }

@@ -148,6 +148,7 @@ final class FrameServer {
   private final Map<EventLoop, FrameUpstream> upstreams = new IdentityHashMap<>();
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final ServerBootstrap bootstrap;
+  private final InetSocketAddress address;
   private Channel listener;
 
   FrameServer(Shared shared, Limits limits, InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
@@ -157,6 +158,7 @@ final class FrameServer {
     this.limits = limits;
     this.serverTls = serverTls;
     this.peerParser = peerParser;
+    this.address = address;
     workers.forEach(e -> upstreams.put((EventLoop) e, new FrameUpstream((EventLoop) e, target)));
     this.bootstrap = new ServerBootstrap()
         .group(boss, workers)
@@ -174,7 +176,8 @@ final class FrameServer {
   void start() throws IOException {
     ChannelFuture bound = bootstrap.bind().awaitUninterruptibly();
     if (!bound.isSuccess()) {
-      throw bound.cause() instanceof IOException io ? io : new IOException(bound.cause().getMessage(), bound.cause());
+      // Named as grpc-java's server names it, so the operator sees which address is taken.
+      throw new IOException("Failed to bind to address " + address, bound.cause());
     }
     listener = bound.channel();
   }
