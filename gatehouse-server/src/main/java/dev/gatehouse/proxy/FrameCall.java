@@ -380,8 +380,9 @@ final class FrameCall extends ChannelInboundHandlerAdapter {
   private void finish(Status status) {
     phase = Phase.DONE;
     releaseBody();
-    answer(status);
+    // The end-of-call hook first: the caller may act on the answer at once (grpc-java queues its write instead).
     shared.pipeline().close(context, status, 0, 0);
+    answer(status);
   }
 
   /**
@@ -401,10 +402,11 @@ final class FrameCall extends ChannelInboundHandlerAdapter {
     phase = Phase.DONE;
     releaseBody();
     boolean trailersOnly = relay == null || !relay.headersSent;
+    // The end-of-call hook before the trailers leave, as in finish.
+    shared.pipeline().close(context, status, 0, relay == null ? 0 : relay.responseBytes);
     client.writeAndFlush(new DefaultHttp2HeadersFrame(FrameWire.trailers(status, trailers, trailersOnly), true))
         .addListener(ChannelFutureListener.CLOSE);
     connection.sent();
-    shared.pipeline().close(context, status, 0, relay == null ? 0 : relay.responseBytes);
     if (upstream != null && upstream.isActive()) {
       upstream.close();
     }

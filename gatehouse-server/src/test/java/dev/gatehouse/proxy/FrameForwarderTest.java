@@ -3,17 +3,10 @@ package dev.gatehouse.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.gatehouse.config.Listen;
 import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.pipeline.GateVerdict;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
-import io.grpc.netty.shaded.io.netty.buffer.PooledByteBufAllocator;
-import io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.WorkflowServiceGrpc;
@@ -28,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * The frame forwarder ({@code listen.forwarder: frames}) on what only a frame-level relay sees: bodies that are not
@@ -39,31 +31,20 @@ import org.slf4j.LoggerFactory;
 class FrameForwarderTest {
   private static final String START = WorkflowServiceGrpc.getStartWorkflowExecutionMethod().getFullMethodName();
   private static final String PATH = "/" + START;
-  private static final String CONTROL_HINT = "gatehouse-frames-leak-control";
   private static final Listen FRAMES = new Listen(null, null, null, null, null, null, null, null, "frames");
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
-  private final ListAppender<ILoggingEvent> leakLogs = new ListAppender<>();
-  private final Logger leakLogger = (Logger) LoggerFactory.getLogger(ResourceLeakDetector.class);
-  private ResourceLeakDetector.Level previousLevel;
-  private Level previousLogLevel;
+  private ParanoidLeaks leaks;
 
   @BeforeEach
   void paranoid() {
-    previousLevel = ResourceLeakDetector.getLevel();
-    ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
-    previousLogLevel = leakLogger.getLevel();
-    leakLogger.setLevel(Level.ERROR);
-    leakLogs.start();
-    leakLogger.addAppender(leakLogs);
+    leaks = new ParanoidLeaks();
   }
 
   @AfterEach
   void restore() throws Exception {
     closeAll();
-    leakLogger.detachAppender(leakLogs);
-    leakLogger.setLevel(previousLogLevel);
-    ResourceLeakDetector.setLevel(previousLevel);
+    leaks.close();
   }
 
   private void closeAll() throws Exception {
@@ -149,22 +130,6 @@ class FrameForwarderTest {
     assertThat(c.unary(17, PATH, start()).grpcStatus()).isEqualTo(code(Status.Code.UNAVAILABLE));
     closeAll();
 
-    // The control: a buffer leaked last. Once it is reported, the detector has seen the garbage of every path above.
-    ByteBuf control = PooledByteBufAllocator.DEFAULT.directBuffer(16);
-    control.touch(CONTROL_HINT);
-    control = null;
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
-      System.gc();
-      for (int i = 0; i < 64; i++) {
-        PooledByteBufAllocator.DEFAULT.directBuffer(64).release();
-        PooledByteBufAllocator.DEFAULT.heapBuffer(64).release();
-      }
-      return leaks().stream().anyMatch(m -> m.contains(CONTROL_HINT));
-    });
-    assertThat(leaks()).filteredOn(m -> !m.contains(CONTROL_HINT)).isEmpty();
-  }
-
-  private List<String> leaks() {
-    return leakLogs.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("LEAK")).toList();
+    leaks.assertNoLeaks();
   }
 }
