@@ -88,6 +88,14 @@ final class RawHttp2Client implements AutoCloseable {
     out.flush();
   }
 
+  /** Sends {@code count} PING frames (not acks) in one write. */
+  void pings(int count) throws IOException {
+    for (int i = 0; i < count; i++) {
+      frame(PING, 0, 0, ByteBuffer.allocate(8).putLong(i).array());
+    }
+    out.flush();
+  }
+
   /** Opens a stream and resets it at once, {@code count} times, in one write: the rapid-reset pattern. */
   void rapidReset(int firstStreamId, int count, String path, String... extra) throws IOException {
     for (int i = 0; i < count; i++) {
