@@ -116,6 +116,9 @@ public final class DataPlane implements AutoCloseable {
     UpstreamFailures failures = new UpstreamFailures(b.upstreamAddress.getHostString() + ":" + b.upstreamAddress.getPort());
     CountingGzip gzip = new CountingGzip(inflated);
     if (b.frames) {
+      // Calls are relayed as HTTP/2 frames over FrameUpstream's connections; the grpc-java channels above stay for
+      // what speaks gRPC from the gateway itself (namespace-id lookups, the HTTP API, the readiness check) and
+      // connect only when first used.
       FrameUpstream.Target target =
           new FrameUpstream.Target(b.upstreamAddress, b.upstreamTls, b.upstreamAuthority, b.connectTimeout, epoll);
       FrameServer.Shared shared = FrameServer.Shared.of(methods, pipeline, warnings, failures, tokenHeader,

@@ -471,7 +471,10 @@ final class FrameCall extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-      client.flush();
+      // What this batch of upstream frames wrote leaves in one flush (a completed call has flushed already).
+      if (phase == Phase.FORWARDED) {
+        client.flush();
+      }
     }
 
     @Override

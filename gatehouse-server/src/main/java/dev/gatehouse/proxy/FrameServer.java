@@ -66,7 +66,7 @@ final class FrameServer {
    */
   record Shared(CallPipeline pipeline, InputWarnings warnings, UpstreamFailures failures,
       Metadata.Key<String> tokenHeader, Metadata.Key<String> extraHeader, CountingGzip gzip, int maxMessageBytes,
-      Map<String, ProxiedMethod> byPath, AsciiString[] paths, AsciiString upstreamScheme,
+      Map<String, ProxiedMethod> byPath, List<AsciiString> paths, AsciiString upstreamScheme,
       AsciiString upstreamAuthority) {
 
     static Shared of(List<ProxiedMethod> methods, CallPipeline pipeline, InputWarnings warnings,
@@ -80,7 +80,7 @@ final class FrameServer {
         paths[m.method().index()] = AsciiString.cached(path);
       }
       return new Shared(pipeline, warnings, failures, tokenHeader, extraHeader, gzip, maxMessageBytes,
-          Map.copyOf(byPath), paths, target.scheme(), target.authorityHeader());
+          Map.copyOf(byPath), List.of(paths), target.scheme(), target.authorityHeader());
     }
 
     ProxiedMethod method(CharSequence path) {
@@ -88,7 +88,7 @@ final class FrameServer {
     }
 
     AsciiString path(ProxiedMethod m) {
-      return paths[m.method().index()];
+      return paths.get(m.method().index());
     }
   }
 
