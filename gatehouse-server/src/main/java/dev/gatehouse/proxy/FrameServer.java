@@ -266,19 +266,8 @@ final class FrameServer {
       ctx.fireChannelActive();
     }
 
-    /** The connection window as large as a stream's (as grpc-java's server), not HTTP/2's 64 KiB. */
     private void widenWindow(ChannelHandlerContext ctx) {
-      try {
-        var connectionStream = codec.connection().connectionStream();
-        var flow = codec.connection().local().flowController();
-        int grow = FrameUpstream.WINDOW - flow.windowSize(connectionStream);
-        if (grow > 0) {
-          flow.incrementWindowSize(connectionStream, grow);
-          ctx.flush();
-        }
-      } catch (Http2Exception e) {
-        log.debug("could not widen the connection window: {}", e.toString());
-      }
+      widenConnectionWindow(codec, ctx);
     }
 
     @Override
@@ -302,6 +291,25 @@ final class FrameServer {
       if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) == null) {
         ctx.close();
       }
+    }
+  }
+
+  /**
+   * Makes a connection's receive window as large as a stream's ({@link FrameUpstream#WINDOW}, as grpc-java does on
+   * both legs), not HTTP/2's 64 KiB, which would let all the connection's streams together have only 64 KiB in
+   * flight. Call once the codec has sent its preface.
+   */
+  static void widenConnectionWindow(Http2FrameCodec codec, ChannelHandlerContext ctx) {
+    try {
+      var connectionStream = codec.connection().connectionStream();
+      var flow = codec.connection().local().flowController();
+      int grow = FrameUpstream.WINDOW - flow.windowSize(connectionStream);
+      if (grow > 0) {
+        flow.incrementWindowSize(connectionStream, grow);
+        ctx.flush();
+      }
+    } catch (Http2Exception e) {
+      log.debug("could not widen the connection window: {}", e.toString());
     }
   }
 

@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2FrameCodec;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -124,11 +125,13 @@ final class FrameUpstream {
             }
             Http2Settings settings = Http2Settings.defaultSettings()
                 .initialWindowSize(WINDOW).maxHeaderListSize(64 * 1024).pushEnabled(false);
+            Http2FrameCodec codec =
+                Http2FrameCodecBuilder.forClient().initialSettings(settings).validateHeaders(false).build();
             ch.pipeline().addLast(
-                Http2FrameCodecBuilder.forClient().initialSettings(settings).validateHeaders(false).build(),
+                codec,
                 new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
                 new IdleStateHandler(0, 0, KEEPALIVE.toSeconds(), TimeUnit.SECONDS),
-                new Connection(promise));
+                new Connection(promise, codec));
           }
         });
     b.connect(target.address()).addListener(f -> {
@@ -159,13 +162,16 @@ final class FrameUpstream {
   /** The connection's own events: TLS done, GOAWAY, keepalive, and failures kept out of the log. */
   private final class Connection extends ChannelInboundHandlerAdapter {
     private final Promise<Channel> promise;
+    private final Http2FrameCodec codec;
 
-    Connection(Promise<Channel> promise) {
+    Connection(Promise<Channel> promise, Http2FrameCodec codec) {
       this.promise = promise;
+      this.codec = codec;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+      FrameServer.widenConnectionWindow(codec, ctx);
       // Ready once the codec ahead of us has sent its preface (it does so on channelActive, which the connect
       // future's listeners would otherwise beat).
       if (target.tls() == null) {
