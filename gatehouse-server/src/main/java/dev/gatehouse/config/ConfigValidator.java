@@ -472,6 +472,9 @@ public final class ConfigValidator {
     if (!Set.of("boringssl", "jdk").contains(listen.tlsEngine())) {
       fail("listen.tlsEngine", "must be boringssl or jdk, got " + ConfigText.quoted(listen.tlsEngine()));
     }
+    if (!Set.of("grpc", "frames").contains(listen.forwarder())) {
+      fail("listen.forwarder", "must be grpc or frames, got " + ConfigText.quoted(listen.forwarder()));
+    }
     address("listen.grpcAddress", listen.grpcAddress(), true);
     if (listen.httpAddress() != null && !listen.httpAddress().isBlank()) {
       address("listen.httpAddress", listen.httpAddress(), true);

@@ -69,7 +69,9 @@ public final class DataPlane implements AutoCloseable {
   // The service Temporal's frontend reports health for.
   static final String UPSTREAM_HEALTH_SERVICE = ApiCatalog.WORKFLOW;
 
+  // Exactly one of the two listeners, as listen.forwarder says.
   private final Server server;
+  private final FrameServer frameServer;
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
   private final LoopLocalUpstream upstream;
@@ -112,6 +114,23 @@ public final class DataPlane implements AutoCloseable {
         Metadata.Key.of(pipeline.authExtraHeaderName().toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
     InputWarnings warnings = InputWarnings.standard(log);
     UpstreamFailures failures = new UpstreamFailures(b.upstreamAddress.getHostString() + ":" + b.upstreamAddress.getPort());
+    CountingGzip gzip = new CountingGzip(inflated);
+    if (b.frames) {
+      // Calls are relayed as HTTP/2 frames over FrameUpstream's connections; the grpc-java channels above stay for
+      // what speaks gRPC from the gateway itself (namespace-id lookups, the HTTP API, the readiness check) and
+      // connect only when first used.
+      FrameUpstream.Target target =
+          new FrameUpstream.Target(b.upstreamAddress, b.upstreamTls, b.upstreamAuthority, b.connectTimeout, epoll);
+      FrameServer.Shared shared = FrameServer.Shared.of(methods, pipeline, warnings, failures, tokenHeader,
+          extraHeader, gzip, b.maxMessageBytes, target);
+      FrameServer.Limits limits = new FrameServer.Limits(b.maxHeaderListBytes, b.maxConcurrentCallsPerConnection,
+          b.maxRstFrames, b.rstWindow, PERMIT_KEEPALIVE, b.shutdownGrace);
+      this.frameServer = new FrameServer(shared, limits, b.listenAddress, boss, workers,
+          () -> serverChannel(epoll, b.acceptedConnections), b.serverTls, b.peerParser, target);
+      this.server = null;
+      return;
+    }
+    this.frameServer = null;
 
     NettyServerBuilder sb =
         NettyServerBuilder.forAddress(b.listenAddress)
@@ -127,7 +146,7 @@ public final class DataPlane implements AutoCloseable {
             .maxConcurrentCallsPerConnection(b.maxConcurrentCallsPerConnection)
             .maxRstFramesPerWindow(b.maxRstFrames, (int) b.rstWindow.toSeconds())
             // Inflates only messages asked for, i.e. after authentication; bounded by maxInboundMessageSize.
-            .decompressorRegistry(DecompressorRegistry.getDefaultInstance().with(new CountingGzip(inflated), true))
+            .decompressorRegistry(DecompressorRegistry.getDefaultInstance().with(gzip, true))
             .permitKeepAliveTime(PERMIT_KEEPALIVE.toSeconds(), TimeUnit.SECONDS)
             .permitKeepAliveWithoutCalls(true)
             .addTransportFilter(new PeerIdentityFilter(b.peerParser));
@@ -148,7 +167,7 @@ public final class DataPlane implements AutoCloseable {
   }
 
   /** The listening socket, with a handler that hands each accepted connection to {@code accepted} first. */
-  private static ServerChannel serverChannel(boolean epoll, Consumer<Channel> accepted) {
+  static ServerChannel serverChannel(boolean epoll, Consumer<Channel> accepted) {
     ServerChannel channel = epoll ? new EpollServerSocketChannel() : new NioServerSocketChannel();
     if (accepted != null) {
       // Added before the bootstrap's acceptor, so it sees every child channel the listener accepts.
@@ -216,7 +235,11 @@ public final class DataPlane implements AutoCloseable {
   /** Binds the listen address and starts serving. */
   public DataPlane start() {
     try {
-      server.start();
+      if (frameServer != null) {
+        frameServer.start();
+      } else {
+        server.start();
+      }
     } catch (IOException e) {
       upstream.shutdownNow();
       workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -225,12 +248,17 @@ public final class DataPlane implements AutoCloseable {
       // names the address.
       throw new UncheckedIOException("cannot listen: " + e.getMessage(), e);
     }
-    log.info("data plane listening on {}", server.getListenSockets());
+    log.info("data plane listening on {} ({} forwarder)",
+        frameServer != null ? List.of(frameServer.localAddress()) : server.getListenSockets(),
+        frameServer != null ? "frames" : "grpc");
     return this;
   }
 
   /** The bound port (useful when listening on port 0). */
   public int port() {
+    if (frameServer != null) {
+      return ((InetSocketAddress) frameServer.localAddress()).getPort();
+    }
     return ((InetSocketAddress) server.getListenSockets().getFirst()).getPort();
   }
 
@@ -284,15 +312,21 @@ public final class DataPlane implements AutoCloseable {
    */
   @Override
   public void close() {
-    server.shutdown();
     try {
+      if (frameServer != null) {
+        frameServer.close(shutdownGrace);
+        return;
+      }
+      server.shutdown();
       if (!server.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS)) {
         log.warn("in-flight calls still running after {}; cancelling them", shutdownGrace);
         server.shutdownNow();
         server.awaitTermination(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {
-      server.shutdownNow();
+      if (server != null) {
+        server.shutdownNow();
+      }
       Thread.currentThread().interrupt();
     } finally {
       upstream.shutdown();
@@ -327,18 +361,21 @@ public final class DataPlane implements AutoCloseable {
     private int maxConcurrentCallsPerConnection = Listen.DEFAULT_MAX_CONCURRENT_CALLS_PER_CONNECTION;
     private int maxRstFrames = Listen.DEFAULT_MAX_RST_FRAMES_PER_WINDOW;
     private Duration rstWindow = Listen.DEFAULT_RST_FRAMES_WINDOW;
+    private boolean frames = Listen.DEFAULT.framesForwarder();
 
     private Builder() {}
 
     /**
      * The HTTP/2 bounds of {@code listen} ({@code maxHeaderListBytes}, {@code maxConcurrentCallsPerConnection},
-     * {@code maxRstFramesPerWindow} per {@code rstFramesWindow}); without this call, their defaults.
+     * {@code maxRstFramesPerWindow} per {@code rstFramesWindow}) and its {@code forwarder}; without this call,
+     * their defaults.
      */
     public Builder http2Limits(Listen listen) {
       this.maxHeaderListBytes = listen.maxHeaderListBytes();
       this.maxConcurrentCallsPerConnection = listen.maxConcurrentCallsPerConnection();
       this.maxRstFrames = listen.maxRstFramesPerWindow();
       this.rstWindow = listen.rstFramesWindow();
+      this.frames = listen.framesForwarder();
       return this;
     }
 

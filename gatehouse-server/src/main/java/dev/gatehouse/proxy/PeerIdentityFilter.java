@@ -24,22 +24,34 @@ final class PeerIdentityFilter extends ServerTransportFilter {
 
   @Override
   public Attributes transportReady(Attributes attributes) {
-    SSLSession session = attributes.get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-    if (session == null) {
-      return attributes;
-    }
-    PeerCertificate peer = parser.apply(session);
-    String serverName = FrontendTls.serverNameOf(session);
-    if (peer == null && serverName == null) {
+    Identity id = Identity.of(parser, attributes.get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+    if (id.peer() == null && id.serverName() == null) {
       return attributes;
     }
     Attributes.Builder b = attributes.toBuilder();
-    if (peer != null) {
-      b.set(PEER_CERTIFICATE, peer);
+    if (id.peer() != null) {
+      b.set(PEER_CERTIFICATE, id.peer());
     }
-    if (serverName != null) {
-      b.set(SERVER_NAME, serverName);
+    if (id.serverName() != null) {
+      b.set(SERVER_NAME, id.serverName());
     }
     return b.build();
+  }
+
+  /**
+   * What a connection's TLS session says about its caller, for every call on it (both forwarders).
+   *
+   * @param peer the verified client certificate, or {@code null}
+   * @param serverName the SNI name the caller asked for, or {@code null}
+   */
+  record Identity(PeerCertificate peer, String serverName) {
+    static final Identity NONE = new Identity(null, null);
+
+    static Identity of(Function<SSLSession, PeerCertificate> parser, SSLSession session) {
+      if (session == null) {
+        return NONE;
+      }
+      return new Identity(parser.apply(session), FrontendTls.serverNameOf(session));
+    }
   }
 }

@@ -1,13 +1,8 @@
 package dev.gatehouse.proxy;
 
-import dev.gatehouse.api.NamespaceReader;
-import com.google.protobuf.InvalidProtocolBufferException;
-import dev.gatehouse.auth.AuthInfo;
 import dev.gatehouse.pipeline.CallContext;
 import dev.gatehouse.pipeline.CallPipeline;
-import dev.gatehouse.pipeline.Face;
 import dev.gatehouse.pipeline.GateVerdict;
-import dev.gatehouse.tls.PeerCertificate;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -19,7 +14,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.netty.channel.EventLoop;
 import java.net.SocketAddress;
-import java.util.Iterator;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ProxyCallHandler implements ServerCallHandler<byte[], WireMessage> {
   private static final Logger log = LoggerFactory.getLogger(ProxyCallHandler.class);
-  static final Metadata.Key<String> NAMESPACE_HEADER =
-      Metadata.Key.of("temporal-namespace", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> NAMESPACE_HEADER = CallSteps.NAMESPACE_HEADER;
 
   private final ProxiedMethod method;
   private final LoopLocalUpstream upstream;
@@ -66,44 +59,19 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], WireMessage> {
     long start = System.nanoTime();
     Attributes attributes = call.getAttributes();
     SocketAddress remote = attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-    String badHeaders = ForwardedHeaders.sanitizeRequest(headers);
-    if (badHeaders != null) {
-      // Refused before anything reads the headers: no identity, no decision; the end-of-call observers (metrics)
-      // still hear of it, without the headers.
-      warnings.refused(badHeaders, method.fullMethodName(), remote);
-      Status status = Status.INVALID_ARGUMENT.withDescription(badHeaders);
-      call.close(status, new Metadata());
-      pipeline.close(CallContext.arrived(Face.GRPC, method.method(), new Metadata())
-          .remoteAddress(remote).startNanos(start).build(), status, 0, 0);
+    Status refused = CallSteps.sanitize(headers, method, pipeline, warnings, remote, start);
+    if (refused != null) {
+      // Refused before anything reads the headers: no identity, no decision.
+      call.close(refused, new Metadata());
       return new ServerCall.Listener<>() {};
     }
     EventLoop loop = upstream.loopOfCurrentThread();
-    PeerCertificate peer = attributes.get(PeerIdentityFilter.PEER_CERTIFICATE);
-    Iterable<String> tokens = headers.getAll(tokenHeader);
-    Iterable<String> extras = headers.getAll(extraHeader);
-    AuthInfo credentials = new AuthInfo(first(tokens), first(extras), peer, null, remote,
-        attributes.get(PeerIdentityFilter.SERVER_NAME));
-    CallContext context = CallContext.arrived(Face.GRPC, method.method(), headers)
-        .credentials(credentials, repeated(tokens) || repeated(extras))
-        .remoteAddress(remote)
-        .startNanos(start)
-        .build();
+    CallContext context = CallSteps.arrived(method, headers, tokenHeader, extraHeader,
+        attributes.get(PeerIdentityFilter.PEER_CERTIFICATE), attributes.get(PeerIdentityFilter.SERVER_NAME), remote,
+        start);
     Exchange exchange = new Exchange(call, context, loop);
     pipeline.authenticate(context, loop, exchange::authenticated);
     return exchange;
-  }
-
-  private static String first(Iterable<String> values) {
-    return values == null ? null : values.iterator().next();
-  }
-
-  private static boolean repeated(Iterable<String> values) {
-    if (values == null) {
-      return false;
-    }
-    Iterator<String> it = values.iterator();
-    it.next();
-    return it.hasNext();
   }
 
   /** Where a call is in its life; every transition happens on the call's event loop. */
@@ -142,17 +110,13 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], WireMessage> {
       if (phase != Phase.READING) {
         return;
       }
-      if (message == ProxiedMethod.UNREADABLE || message == ProxiedMethod.TOO_LARGE) {
-        // grpc-go's answers: INTERNAL for a body that does not decompress, RESOURCE_EXHAUSTED past the size limit.
-        Status status = message == ProxiedMethod.TOO_LARGE
-            ? Status.RESOURCE_EXHAUSTED.withDescription("decompressed request message exceeds the size limit")
-            : Status.INTERNAL.withDescription("request message could not be decompressed");
-        warnings.refused(status.getDescription(), method.fullMethodName(), context.remoteAddress());
-        finish(status);
+      Status unreadable = CallSteps.unreadable(message, method, warnings, context.remoteAddress());
+      if (unreadable != null) {
+        finish(unreadable);
         return;
       }
       if (request != null) {
-        finish(Status.INVALID_ARGUMENT.withDescription("more than one request message for a single-request method"));
+        finish(CallSteps.secondMessage());
         return;
       }
       request = message;
@@ -164,22 +128,14 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], WireMessage> {
         return;
       }
       if (request == null) {
-        finish(Status.INVALID_ARGUMENT.withDescription("no request message"));
+        finish(CallSteps.noMessage());
         return;
       }
-      String namespace;
-      try {
-        namespace = NamespaceReader.read(request, method.namespaceField());
-      } catch (InvalidProtocolBufferException e) {
-        finish(Status.INVALID_ARGUMENT.withDescription("malformed request message"));
+      Status refused = CallSteps.readRequest(method, context, request);
+      if (refused != null) {
+        finish(refused);
         return;
       }
-      if (method.namespaceField() != 0 && !headerAgrees(context.headers(), namespace)) {
-        // The body is what the upstream acts on; a header may only agree with it (invariant 2).
-        finish(Status.INVALID_ARGUMENT.withDescription("temporal-namespace header does not match the request's namespace"));
-        return;
-      }
-      context.requestRead(namespace, request);
       phase = Phase.ADMITTING;
       grpcContext = Context.current();
       pipeline.admit(context, loop, this::admitted);
@@ -224,25 +180,10 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], WireMessage> {
       context.releaseRequest();
     }
 
-    /**
-     * A call made under an elevated grant (a long poll) does not outlive the grant: its upstream deadline is the
-     * grant's expiry when that comes before the caller's own. Grants for the call's namespace, or an account role
-     * grant, count; the one lasting longest decides.
-     */
+    /** A call made under an elevated grant does not outlive the grant ({@link CallSteps#grantRemainingMillis}). */
     private CallOptions grantDeadline(CallOptions options) {
-      if (context.access() == null
-          || !(context.access().claims().extensions().get(dev.gatehouse.auth.StoreClaims.ELEVATED_REMAINING)
-              instanceof java.util.Map<?, ?> remaining)) {
-        return options;
-      }
-      Object left = remaining.get(context.namespace() == null ? "" : context.namespace());
-      if (left == null) {
-        left = remaining.get("");
-      }
-      if (left instanceof java.time.Duration d) {
-        return options.withDeadlineAfter(Math.max(1, d.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
-      }
-      return options;
+      long millis = CallSteps.grantRemainingMillis(context);
+      return millis < 0 ? options : options.withDeadlineAfter(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -264,20 +205,6 @@ final class ProxyCallHandler implements ServerCallHandler<byte[], WireMessage> {
       call.close(status, new Metadata());
       pipeline.close(context, status, 0, 0);
     }
-  }
-
-  /** Every {@code temporal-namespace} header value, if any, must name the body's namespace. */
-  private static boolean headerAgrees(Metadata headers, String namespace) {
-    Iterable<String> values = headers.getAll(NAMESPACE_HEADER);
-    if (values == null) {
-      return true;
-    }
-    for (String v : values) {
-      if (!v.equals(namespace)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**

@@ -3,10 +3,6 @@ package dev.gatehouse.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.pipeline.GateVerdict;
 import io.grpc.CallOptions;
@@ -17,9 +13,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
-import io.grpc.netty.shaded.io.netty.buffer.PooledByteBufAllocator;
-import io.grpc.netty.shaded.io.netty.util.ResourceLeakDetector;
 import io.grpc.stub.ClientCalls;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
@@ -37,45 +30,27 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * Proves the data plane frees every transport buffer it holds (responses stay in the upstream's buffers until sent
- * on): each path a call can take runs under Netty's paranoid leak detector, which tracks every buffer and logs
- * {@code LEAK:} for one collected unreleased. A buffer leaked on purpose, after all paths, shows that the detector
- * ran over their garbage before the assertion.
- *
- * <p>The detector's level is read on every allocation, so setting it here has the effect of
- * {@code -Dio.grpc.netty.shaded.io.netty.leakDetection.level=paranoid} (the shaded Netty's property name) for this
- * test's calls.
+ * on): each path a call can take runs under Netty's paranoid leak detector ({@link ParanoidLeaks}).
  */
 class BufferLeakTest {
   private static final String START = WorkflowServiceGrpc.getStartWorkflowExecutionMethod().getFullMethodName();
-  private static final String CONTROL_HINT = "gatehouse-leak-detection-control";
   private static final int RESPONSE = 64 * 1024;
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
-  private final ListAppender<ILoggingEvent> leakLogs = new ListAppender<>();
-  private final Logger leakLogger = (Logger) LoggerFactory.getLogger(ResourceLeakDetector.class);
-  private ResourceLeakDetector.Level previousLevel;
-  private Level previousLogLevel;
+  private ParanoidLeaks leaks;
 
   @BeforeEach
   void paranoid() {
-    previousLevel = ResourceLeakDetector.getLevel();
-    ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
-    previousLogLevel = leakLogger.getLevel();
-    leakLogger.setLevel(Level.ERROR);
-    leakLogs.start();
-    leakLogger.addAppender(leakLogs);
+    leaks = new ParanoidLeaks();
   }
 
   @AfterEach
   void restore() throws Exception {
     closeAll();
-    leakLogger.detachAppender(leakLogs);
-    leakLogger.setLevel(previousLogLevel);
-    ResourceLeakDetector.setLevel(previousLevel);
+    leaks.close();
   }
 
   @Test
@@ -159,26 +134,7 @@ class BufferLeakTest {
     assertThat(call(ch, "normal", start(), 10_000)).isEqualTo(response);
     closeAll();
 
-    // The control: a buffer leaked last. Once it is reported, the detector has seen the garbage of every path above.
-    leakOnPurpose();
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
-      System.gc();
-      for (int i = 0; i < 64; i++) {
-        PooledByteBufAllocator.DEFAULT.directBuffer(64).release();
-        PooledByteBufAllocator.DEFAULT.heapBuffer(64).release();
-      }
-      return leaks().stream().anyMatch(m -> m.contains(CONTROL_HINT));
-    });
-    assertThat(leaks()).filteredOn(m -> !m.contains(CONTROL_HINT)).isEmpty();
-  }
-
-  private static void leakOnPurpose() {
-    ByteBuf control = PooledByteBufAllocator.DEFAULT.directBuffer(16);
-    control.touch(CONTROL_HINT);
-  }
-
-  private List<String> leaks() {
-    return leakLogs.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("LEAK")).toList();
+    leaks.assertNoLeaks();
   }
 
   private static final Metadata.Key<String> PATH = Metadata.Key.of("x-test-path", Metadata.ASCII_STRING_MARSHALLER);

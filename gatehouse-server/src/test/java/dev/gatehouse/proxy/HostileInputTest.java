@@ -368,6 +368,16 @@ class HostileInputTest {
   }
 
   @Test
+  void pingsFasterThanTheKeepalivePolicyPermitsCloseTheConnection() throws Exception {
+    DataPlane dp = gateway();
+    RawHttp2Client c = raw(dp);
+    // The SDK pings every 30 s; the policy permits one per 10 s and forgives two early ones (grpc-java's).
+    c.pings(5);
+    // GOAWAY ENHANCE_YOUR_CALM (0xb), or a closed socket when the GOAWAY is lost in the close.
+    assertThat(c.awaitGoAwayOrClose()).isIn(0xb, -1);
+  }
+
+  @Test
   void theServerAnnouncesItsStreamAndHeaderListBounds() throws Exception {
     DataPlane dp = gateway(new Listen(null, null, null, 16 * 1024, 7, null, null));
     Map<Integer, Long> settings = raw(dp).serverSettings();

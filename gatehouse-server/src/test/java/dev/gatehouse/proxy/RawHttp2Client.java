@@ -70,6 +70,32 @@ final class RawHttp2Client implements AutoCloseable {
     return awaitEnd(streamId);
   }
 
+  /** Sends {@code body} as given (already gRPC-framed, or deliberately not) in one DATA frame ending the stream. */
+  Outcome raw(int streamId, String path, byte[] body, String... extra) throws IOException {
+    sendHeaders(streamId, path, false, extra);
+    frame(DATA, END_STREAM, streamId, body);
+    out.flush();
+    return awaitEnd(streamId);
+  }
+
+  /** Sends the headers and the first {@code bytes} of a framed {@code message}, then resets the stream (CANCEL). */
+  void resetMidBody(int streamId, String path, byte[] message, int bytes, String... extra) throws IOException {
+    sendHeaders(streamId, path, false, extra);
+    ByteBuffer body = ByteBuffer.allocate(5 + message.length);
+    body.put((byte) 0).putInt(message.length).put(message);
+    frame(DATA, 0, streamId, java.util.Arrays.copyOf(body.array(), bytes));
+    frame(RST_STREAM, 0, streamId, ByteBuffer.allocate(4).putInt(8 /* CANCEL */).array());
+    out.flush();
+  }
+
+  /** Sends {@code count} PING frames (not acks) in one write. */
+  void pings(int count) throws IOException {
+    for (int i = 0; i < count; i++) {
+      frame(PING, 0, 0, ByteBuffer.allocate(8).putLong(i).array());
+    }
+    out.flush();
+  }
+
   /** Opens a stream and resets it at once, {@code count} times, in one write: the rapid-reset pattern. */
   void rapidReset(int firstStreamId, int count, String path, String... extra) throws IOException {
     for (int i = 0; i < count; i++) {

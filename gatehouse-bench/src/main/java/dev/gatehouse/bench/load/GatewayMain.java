@@ -45,7 +45,7 @@ public final class GatewayMain {
       Listen l = config.listen();
       config = new GatehouseConfig(config.global(), new Listen(l.grpcAddress(), l.httpAddress(),
           l.shutdownGracePeriod(), l.maxHeaderListBytes(), l.maxConcurrentCallsPerConnection(),
-          l.maxRstFramesPerWindow(), l.rstFramesWindow(), engine), config.upstream(), config.codecServer(),
+          l.maxRstFramesPerWindow(), l.rstFramesWindow(), engine, l.forwarder()), config.upstream(), config.codecServer(),
           config.audit());
     }
     Gatehouse gateway = Gatehouse.builder().withConfig(config).build().start();
