@@ -29,6 +29,7 @@ import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2PingFrame;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Settings;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2StreamChannel;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.flush.FlushConsolidationHandler;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.grpc.netty.shaded.io.netty.util.AsciiString;
@@ -58,6 +59,8 @@ final class FrameServer {
   private static final Logger log = LoggerFactory.getLogger(FrameServer.class);
   /** grpc-java's server allows two pings too early (after the last response write) before it says goodbye. */
   private static final int MAX_PING_STRIKES = 2;
+  // Flushes held back at most before one is let through, as FlushConsolidationHandler's default.
+  static final int FLUSHES_PER_WRITE = 256;
 
   /**
    * What every call of the listener shares.
@@ -204,6 +207,14 @@ final class FrameServer {
             ctx.close();
             return;
           }
+          // gRPC is HTTP/2 only; as grpc-java's server does, a caller that did not negotiate h2 by ALPN is closed
+          // rather than read as HTTP/2 it may not be speaking.
+          if (!"h2".equals(ssl.applicationProtocol())) {
+            log.debug("caller connection from {} closed: ALPN negotiated {}, not h2", ctx.channel().remoteAddress(),
+                ssl.applicationProtocol());
+            ctx.close();
+            return;
+          }
           // Parsed once per connection, not once per call (as PeerIdentityFilter does for grpc-java).
           state.identity = PeerIdentityFilter.Identity.of(peerParser, ssl.engine().getSession());
           ChannelPipeline p = ctx.pipeline();
@@ -234,6 +245,9 @@ final class FrameServer {
         .decoderEnforceMaxRstFramesPerWindow(limits.maxRstFrames(), (int) limits.rstWindow().toSeconds())
         .gracefulShutdownTimeoutMillis(limits.shutdownGrace().toMillis())
         .build();
+    // Each call's answer flushes; consolidated, the answers the loop produced in one pass leave in one TLS write, as
+    // grpc-java's WriteQueue does (one flush per call doubled the socket writes under load).
+    p.addLast(new FlushConsolidationHandler(FLUSHES_PER_WRITE, true));
     p.addLast(codec, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
       @Override
       protected void initChannel(Http2StreamChannel stream) {

@@ -20,6 +20,7 @@ import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Settings;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2StreamChannel;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.flush.FlushConsolidationHandler;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.grpc.netty.shaded.io.netty.handler.timeout.IdleStateEvent;
@@ -128,6 +129,8 @@ final class FrameUpstream {
             Http2FrameCodec codec =
                 Http2FrameCodecBuilder.forClient().initialSettings(settings).validateHeaders(false).build();
             ch.pipeline().addLast(
+                // The requests the loop forwarded in one pass leave in one write (see FrameServer).
+                new FlushConsolidationHandler(FrameServer.FLUSHES_PER_WRITE, true),
                 codec,
                 new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()),
                 new IdleStateHandler(0, 0, KEEPALIVE.toSeconds(), TimeUnit.SECONDS),
