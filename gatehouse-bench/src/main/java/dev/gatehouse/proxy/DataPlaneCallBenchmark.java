@@ -47,7 +47,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * is allowed), against {@code direct}, the same call straight to the upstream. Run with {@code -prof gc}: the
  * difference of the two {@code gc.alloc.rate.norm} figures is what the gateway allocates per call (its own code,
  * grpc-java and Netty), and does not depend on how busy the machine is. {@code responseBytes} sizes the upstream's
- * answer (a DescribeNamespace-sized one, a 64 KiB history), {@code gzip} whether the request is compressed.
+ * answer (a DescribeNamespace-sized one, a 64 KiB history), {@code gzip} whether the request is compressed,
+ * {@code forwarder} which forwarder the data plane runs.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -84,6 +85,10 @@ public class DataPlaneCallBenchmark {
   @Param({"false", "true"})
   public boolean gzip;
 
+  /** The data plane's forwarder ({@code listen.forwarder}): grpc-java on both legs, or HTTP/2 frames relayed. */
+  @Param({"grpc", "frames"})
+  public String forwarder;
+
   private CallOptions options;
 
   private Server upstream;
@@ -109,6 +114,7 @@ public class DataPlaneCallBenchmark {
         .upstream(new InetSocketAddress(InetAddress.getLoopbackAddress(), upstream.getPort()))
         .meterRegistry(new SimpleMeterRegistry())
         .shutdownGrace(Duration.ofSeconds(1))
+        .http2Limits(new dev.gatehouse.config.Listen(null, null, null, null, null, null, null, null, forwarder))
         .pipeline(CallPipeline.builder(access).build())
         .build()
         .start();
