@@ -7,6 +7,7 @@ import dev.gatehouse.api.ApiMethod;
 import dev.gatehouse.auth.AuthInfo;
 import dev.gatehouse.auth.Claims;
 import dev.gatehouse.pipeline.CallContext;
+import dev.gatehouse.pipeline.CredentialHeaders;
 import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.pipeline.Face;
 import dev.gatehouse.pipeline.GateVerdict;
@@ -18,7 +19,6 @@ import io.grpc.Status;
 import io.grpc.netty.shaded.io.netty.util.concurrent.EventExecutor;
 import io.grpc.netty.shaded.io.netty.util.internal.ThreadExecutorMap;
 import java.net.SocketAddress;
-import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -61,11 +61,10 @@ final class ControlCallHandler implements ServerCallHandler<byte[], byte[]> {
   public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], byte[]> call, Metadata headers) {
     long start = System.nanoTime();
     SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-    Iterable<String> tokens = headers.getAll(tokenHeader);
-    Iterable<String> extras = headers.getAll(extraHeader);
-    AuthInfo credentials = new AuthInfo(first(tokens), first(extras), null, null, remote);
+    CredentialHeaders presented = CredentialHeaders.of(headers.getAll(tokenHeader), headers.getAll(extraHeader));
+    AuthInfo credentials = new AuthInfo(presented.token(), presented.extra(), null, null, remote);
     CallContext context = CallContext.arrived(Face.CONTROL, method, headers)
-        .credentials(credentials, repeated(tokens) || repeated(extras))
+        .credentials(credentials, presented.ambiguous())
         .remoteAddress(remote)
         .startNanos(start)
         .build();
@@ -76,18 +75,7 @@ final class ControlCallHandler implements ServerCallHandler<byte[], byte[]> {
     return exchange;
   }
 
-  private static String first(Iterable<String> values) {
-    return values == null ? null : values.iterator().next();
-  }
 
-  private static boolean repeated(Iterable<String> values) {
-    if (values == null) {
-      return false;
-    }
-    Iterator<String> it = values.iterator();
-    it.next();
-    return it.hasNext();
-  }
 
   private enum Phase { IDENTIFYING, READING, ADMITTING, SERVING, DONE }
 

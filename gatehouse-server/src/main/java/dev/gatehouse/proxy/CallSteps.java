@@ -5,6 +5,7 @@ import dev.gatehouse.api.NamespaceReader;
 import dev.gatehouse.auth.AuthInfo;
 import dev.gatehouse.auth.StoreClaims;
 import dev.gatehouse.pipeline.CallContext;
+import dev.gatehouse.pipeline.CredentialHeaders;
 import dev.gatehouse.pipeline.CallPipeline;
 import dev.gatehouse.pipeline.Face;
 import dev.gatehouse.tls.PeerCertificate;
@@ -12,7 +13,6 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import java.net.SocketAddress;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -49,11 +49,10 @@ final class CallSteps {
   static CallContext arrived(ProxiedMethod method, Metadata headers, Metadata.Key<String> tokenHeader,
       Metadata.Key<String> extraHeader, PeerCertificate peer, String serverName, SocketAddress remote,
       long startNanos) {
-    Iterable<String> tokens = headers.getAll(tokenHeader);
-    Iterable<String> extras = headers.getAll(extraHeader);
-    AuthInfo credentials = new AuthInfo(first(tokens), first(extras), peer, null, remote, serverName);
+    CredentialHeaders presented = CredentialHeaders.of(headers.getAll(tokenHeader), headers.getAll(extraHeader));
+    AuthInfo credentials = new AuthInfo(presented.token(), presented.extra(), peer, null, remote, serverName);
     return CallContext.arrived(Face.GRPC, method.method(), headers)
-        .credentials(credentials, repeated(tokens) || repeated(extras))
+        .credentials(credentials, presented.ambiguous())
         .remoteAddress(remote)
         .startNanos(startNanos)
         .build();
@@ -139,16 +138,5 @@ final class CallSteps {
     return left instanceof Duration d ? Math.max(1, d.toMillis()) : -1;
   }
 
-  private static String first(Iterable<String> values) {
-    return values == null ? null : values.iterator().next();
-  }
 
-  private static boolean repeated(Iterable<String> values) {
-    if (values == null) {
-      return false;
-    }
-    Iterator<String> it = values.iterator();
-    it.next();
-    return it.hasNext();
-  }
 }
