@@ -33,12 +33,14 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The frame forwarder's connection to the upstream for one event loop: one multiplexed HTTP/2 connection (internode
  * mTLS with the same client context as the grpc forwarder), owned and only ever touched by that loop, so no locks.
  * It is dialed on the first call, dialed again after it closes or fails, and left to drain after the upstream's
- * GOAWAY while new calls go to a fresh connection. Calls that arrive while it is being dialed wait for that dial.
+ * GOAWAY while new calls go to a fresh connection. Calls that arrive while it is being dialed wait for that dial;
+ * after a failed dial, calls fail fast (UNAVAILABLE) until the backoff has passed.
  */
 final class FrameUpstream {
   /** Like the grpc forwarder's upstream channels: a keepalive ping after 30 s of silence. */
@@ -57,15 +59,35 @@ final class FrameUpstream {
     }
   }
 
+  // After a failed dial, calls fail at once for a while instead of each dialing an upstream that is down (grpc-java's
+  // channels back off too): 100 ms, doubling up to 5 s, forgotten once a connection comes up.
+  static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+
   private final EventLoop loop;
   private final Target target;
+  private final LongSupplier nanoTime;
   private Channel connection;
   private Promise<Channel> ready;
   private boolean closed;
+  private Throwable lastDialFailure;
+  private long backoffNanos;
+  private long retryAtNanos;
+  private int dials;
 
   FrameUpstream(EventLoop loop, Target target) {
+    this(loop, target, System::nanoTime);
+  }
+
+  FrameUpstream(EventLoop loop, Target target, LongSupplier nanoTime) {
     this.loop = loop;
     this.target = target;
+    this.nanoTime = nanoTime;
+  }
+
+  /** How many times this loop has dialed the upstream (for tests). */
+  int dials() {
+    return dials;
   }
 
   /**
@@ -106,11 +128,25 @@ final class FrameUpstream {
       return ready;
     }
     Promise<Channel> promise = loop.newPromise();
+    if (lastDialFailure != null && nanoTime.getAsLong() - retryAtNanos < 0) {
+      return promise.setFailure(lastDialFailure);
+    }
     ready = promise;
     if (closed) {
       promise.setFailure(new IllegalStateException("the data plane is shut down"));
       return promise;
     }
+    dials++;
+    promise.addListener(f -> {
+      if (f.isSuccess()) {
+        lastDialFailure = null;
+        backoffNanos = 0;
+      } else {
+        lastDialFailure = f.cause();
+        backoffNanos = backoffNanos == 0 ? FIRST_BACKOFF_NANOS : Math.min(2 * backoffNanos, MAX_BACKOFF_NANOS);
+        retryAtNanos = nanoTime.getAsLong() + backoffNanos;
+      }
+    });
     Bootstrap b = new Bootstrap()
         .group(loop)
         .channel(target.epoll() ? EpollSocketChannel.class : NioSocketChannel.class)
