@@ -66,8 +66,6 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
   // Group commit's yield: records per batch written (for the file sink, per fsync); the operator's view of what the
   // disk's flush latency costs, and a benchmark's.
   private final DistributionSummary batchRecords;
-  private long batches;
-  private long batchedRecords;
   private final MeterRegistry meters;
   private final long[] lastFailureLog;
   private final boolean[] failing;
@@ -288,9 +286,10 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
         batch.clear();
       }
     }
-    if (batches > 0) {
-      log.info("audit log closing: {} records written in {} batches ({} records per batch)", batchedRecords, batches,
-          String.format(java.util.Locale.ROOT, "%.1f", (double) batchedRecords / batches));
+    if (batchRecords.count() > 0) {
+      log.info("audit log closing: {} records written in {} batches ({} records per batch)",
+          (long) batchRecords.totalAmount(), batchRecords.count(),
+          String.format(java.util.Locale.ROOT, "%.1f", batchRecords.mean()));
     }
     // Completions that raced in after the stop are counted as lost; calls that queued are refused, not left waiting.
     int late = 0;
@@ -392,8 +391,6 @@ public final class AuditBroker implements AuditLog, AutoCloseable {
     if (recorded) {
       unwritten = 0;
       batchRecords.record(entries.size());
-      batches++;
-      batchedRecords += entries.size();
       for (Pending p : batch) {
         if (p.done() != null) {
           p.done().complete(null);
